@@ -1,0 +1,101 @@
+/*
+ * store.h - the embedded event store.
+ *
+ * One directory holds everything: a SQLite catalog (partitions, segments,
+ * ingested-file registry, observers) and immutable, compressed, indexed
+ * segment files, grouped into time partitions so that retention drops
+ * whole partitions. It answers the three questions traceback asks, each
+ * within a time window: who asked for name f, what did client c ask, what
+ * did server s receive or send. See doc/store.md.
+ *
+ * Crash safety: a segment becomes visible only when the catalog
+ * transaction that records it commits, together with the ingest position
+ * of the file it came from; files on disk that the catalog does not name
+ * are removed on open. A kill at any moment therefore leaves a store that
+ * opens, and a resumed ingest starts exactly after the last committed
+ * event.
+ */
+#ifndef DH_STORE_STORE_H
+#define DH_STORE_STORE_H
+
+#include <stdint.h>
+
+#include "event/event.h"
+#include "util/addr.h"
+
+struct store;
+
+enum {
+	STORE_CREATE = 1,   /* create the directory and catalog if missing */
+	STORE_READONLY = 2, /* open for queries only */
+};
+
+/* Opens (or creates) the store in dir. Returns 0 and *out (caller frees
+ * with store_close()), or a negative code. */
+int store_open(struct store **out, const char *dir, int flags);
+
+/* Flushes nothing (call store_ingest_end() first) and frees s. NULL ok. */
+void store_close(struct store *s);
+
+/*
+ * Ingest of one input file. The file is identified by a content hash
+ * (hash, hashlen: borrowed; at most 64 bytes) so that the same data under
+ * another name is recognised.
+ *
+ * store_ingest_begin() returns 0 with *skip set to the number of events
+ * of this file already committed by an earlier, interrupted ingest (the
+ * caller skips that many events), or DH_EEXIST when the file was ingested
+ * completely before (the caller skips the file).
+ */
+int store_ingest_begin(struct store *s, const char *path, const uint8_t *hash, size_t hashlen,
+                       uint64_t *skip);
+
+/* Adds one event. Events may arrive out of time order. The event is
+ * copied; ev is borrowed for the call. */
+int store_ingest_add(struct store *s, const struct ev_event *ev);
+
+/* Makes everything added so far durable, with the file's position. */
+int store_ingest_checkpoint(struct store *s);
+
+/* Commits the rest and marks the file complete. */
+int store_ingest_end(struct store *s);
+
+/* Abandons uncommitted events of the current file (they will be redone
+ * on the next ingest of the same file). */
+void store_ingest_abort(struct store *s);
+
+/* A query: every field is optional (NULL / family DH_AF_NONE / 0). */
+struct store_query {
+	int64_t since_ns;      /* inclusive; INT64_MIN = unbounded */
+	int64_t until_ns;      /* exclusive; INT64_MAX = unbounded */
+	const char *qname;     /* lower-case presentation form, trailing dot */
+	struct dh_addr client; /* the querying side (query src / response dst) */
+	struct dh_addr server; /* the answering side */
+	const char *observer;  /* NULL = any */
+	uint64_t limit;        /* 0 = no limit */
+};
+
+/*
+ * Calls cb for every stored event matching q, in time order. The event is
+ * borrowed for the call (its dns_msg has wire == NULL and records with
+ * presentation text). cb returns 0 to go on, anything else to stop; that
+ * value is returned. Returns 0 or a negative code.
+ */
+int store_query_run(struct store *s, const struct store_query *q,
+                    int (*cb)(void *ctx, const struct ev_event *ev), void *ctx);
+
+/* Drops every partition that ends before cutoff_ns. Returns the number of
+ * partitions dropped or a negative code. */
+int store_retain(struct store *s, int64_t cutoff_ns);
+
+struct store_stats {
+	uint64_t events;
+	uint64_t partitions;
+	uint64_t segments;
+	uint64_t bytes_on_disk; /* segment files and catalog */
+	uint64_t files;         /* input files registered */
+};
+
+int store_stats(struct store *s, struct store_stats *st);
+
+#endif
