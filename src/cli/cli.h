@@ -1,0 +1,64 @@
+/*
+ * cli.h - shared pieces of the command-line layer.
+ */
+#ifndef DH_CLI_CLI_H
+#define DH_CLI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "source/source.h"
+
+/* Exit codes, as documented in dnshound(1). */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
+
+/* Prints "dnshound: " and the message to stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses a port list option value into opt. Returns 0 or -1 (message
+ * printed). */
+int cli_add_port(struct cap_options *opt, const char *text);
+
+/* Parses a time option value; prints a message naming opt on error. */
+int cli_parse_time(const char *opt, const char *text, int64_t *ts_ns);
+
+/* Reports bad records: the first few per file with where they were, the
+ * rest only counted, so a broken capture cannot flood the terminal. */
+struct cli_bad {
+	const char *path;
+	uint64_t shown;
+	uint64_t total;
+};
+
+void cli_bad_report(void *ctx, const char *path, const char *where, int err);
+/* Prints the "... more not shown" line for the current file and resets. */
+void cli_bad_finish(struct cli_bad *b);
+
+/* Progress on a terminal: bytes, rate, ETA. */
+struct cli_progress {
+	int enabled;
+	double started;
+	double last;
+};
+
+double cli_now(void);
+void cli_progress_init(struct cli_progress *p);
+void cli_progress_update(struct cli_progress *p, const char *path, uint64_t bytes, uint64_t size,
+                         uint64_t events);
+void cli_progress_done(struct cli_progress *p);
+
+/* Set by SIGINT/SIGTERM once cli_catch_signals() ran. */
+extern volatile int cli_stop;
+void cli_catch_signals(void);
+
+/* The store directory: the option, else $DNSHOUND_STORE, else
+ * "dnshound.store" in the current directory. */
+const char *cli_store_dir(const char *opt);
+
+int cmd_decode(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+#endif

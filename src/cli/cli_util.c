@@ -1,0 +1,155 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/err.h"
+#include "util/timefmt.h"
+
+/* How many bad records per file are described one by one. */
+#define BAD_SHOWN_MAX 10
+
+volatile int cli_stop;
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dnshound: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_add_port(struct cap_options *opt, const char *text)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+
+	if (errno || *end || v < 1 || v > 65535) {
+		cli_err("--port: '%s' is not a port number (1-65535)", text);
+		return -1;
+	}
+	if (opt->nports >= CAP_MAX_PORTS) {
+		cli_err("--port: at most %d ports", CAP_MAX_PORTS);
+		return -1;
+	}
+	/* Naming a port replaces nothing: 53 stays watched unless the
+	 * user lists only other ports and 53 is not among them. */
+	if (opt->nports == 0)
+		opt->ports[opt->nports++] = 53;
+	if (v != 53)
+		opt->ports[opt->nports++] = (uint16_t)v;
+	return 0;
+}
+
+int cli_parse_time(const char *opt, const char *text, int64_t *ts_ns)
+{
+	if (dh_time_parse(text, ts_ns) != 0) {
+		cli_err("%s: '%s' is not a time (use 2024-05-01T12:00:00Z, 2024-05-01 or epoch "
+		        "seconds)",
+		        opt, text);
+		return -1;
+	}
+	return 0;
+}
+
+void cli_bad_report(void *ctx, const char *path, const char *where, int err)
+{
+	struct cli_bad *b = ctx;
+
+	b->path = path;
+	b->total++;
+	if (b->shown >= BAD_SHOWN_MAX)
+		return;
+	b->shown++;
+	cli_err("%s: %s: %s, skipped", path, where, dh_strerror(err));
+}
+
+void cli_bad_finish(struct cli_bad *b)
+{
+	if (b->total > b->shown)
+		cli_err("%s: %llu more bad records not shown", b->path ? b->path : "input",
+		        (unsigned long long)(b->total - b->shown));
+	b->shown = 0;
+	b->total = 0;
+	b->path = NULL;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(struct cli_progress *p)
+{
+	p->enabled = isatty(STDERR_FILENO);
+	p->started = cli_now();
+	p->last = 0;
+}
+
+void cli_progress_update(struct cli_progress *p, const char *path, uint64_t bytes, uint64_t size,
+                         uint64_t events)
+{
+	if (!p->enabled)
+		return;
+	double now = cli_now();
+	if (now - p->last < 0.25)
+		return;
+	p->last = now;
+	double el = now - p->started;
+	double rate = el > 0 ? (double)bytes / el : 0;
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (size > 0 && bytes <= size) {
+		double pct = 100.0 * (double)bytes / (double)size;
+		double eta = rate > 0 ? (double)(size - bytes) / rate : 0;
+		fprintf(stderr, "\r%-24.24s %5.1f%% %8.1f MB %7.1f MB/s %10llu events ETA %4.0fs ",
+		        name, pct, (double)bytes / 1e6, rate / 1e6, (unsigned long long)events,
+		        eta);
+	} else {
+		fprintf(stderr, "\r%-24.24s %8.1f MB %7.1f MB/s %10llu events ", name,
+		        (double)bytes / 1e6, rate / 1e6, (unsigned long long)events);
+	}
+	fflush(stderr);
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+	if (p->enabled && p->last > 0)
+		fprintf(stderr, "\r\033[K");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+const char *cli_store_dir(const char *opt)
+{
+	if (opt)
+		return opt;
+	const char *env = getenv("DNSHOUND_STORE");
+	if (env && *env)
+		return env;
+	return "dnshound.store";
+}

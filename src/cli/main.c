@@ -1,0 +1,64 @@
+/*
+ * main.c - dnshound's command dispatcher.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef DNSHOUND_VERSION
+#define DNSHOUND_VERSION "unknown"
+#endif
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *what;
+} commands[] = {
+    {"decode", cmd_decode, "print the DNS messages of captures, no store"},
+    {"ingest", cmd_ingest, "decode files into the store"},
+    {"events", cmd_events, "print stored events, filtered"},
+    {"sql", cmd_sql, "query the store with SQL"},
+    {"export", cmd_export, "write stored events to a SQLite file"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: dnshound COMMAND [options] [args]\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s  %s\n", commands[i].name, commands[i].what);
+	fputs("\n'dnshound COMMAND --help' describes each; see also dnshound(1).\n"
+	      "Exit codes: 0 ok, 1 runtime error, 2 usage error.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		if (argc > 2) {
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+				if (strcmp(argv[2], commands[i].name) == 0) {
+					char *av[] = {argv[2], (char *)"--help", NULL};
+					return commands[i].run(2, av);
+				}
+			}
+		}
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("dnshound %s\n", DNSHOUND_VERSION);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	cli_err("unknown command '%s'", cmd);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,70 @@
+/*
+ * source.h - every kind of input turned into DNS events.
+ *
+ * One small interface (struct src_ops) per input format: pcap and pcapng
+ * files now; dnstap and server logs plug in the same way. A src_reader
+ * opens a file with the format named or detected from its first bytes and
+ * yields events one at a time. A record that cannot be decoded is counted
+ * and reported through the error callback with where it was, and reading
+ * goes on.
+ */
+#ifndef DH_SOURCE_SOURCE_H
+#define DH_SOURCE_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/cap.h"
+#include "event/event.h"
+
+struct src_options {
+	struct cap_options cap; /* ports and capture settings */
+	const char *observer;   /* observer name for the events; NULL = "" */
+	/* Called for each record that is bad (malformed DNS, a broken log
+	 * line). where is e.g. "packet 1234" or "line 56"; err a DH_E* code.
+	 * May be NULL. Borrowed strings, valid for the call. */
+	void (*on_bad)(void *ctx, const char *path, const char *where, int err);
+	void *on_bad_ctx;
+};
+
+struct src_stats {
+	uint64_t records;   /* packets or lines read */
+	uint64_t messages;  /* DNS messages found */
+	uint64_t events;    /* events handed out */
+	uint64_t malformed; /* messages or lines that did not decode completely */
+	uint64_t skipped;   /* records not usable (not DNS, bad link layer ...) */
+	uint64_t bytes;     /* input bytes consumed */
+	uint64_t size;      /* input size if known, else 0 */
+};
+
+struct src_ops {
+	const char *name; /* "pcap" */
+	/* Returns 1 when the first bytes look like this format. */
+	int (*probe)(const uint8_t *head, size_t len);
+	int (*open)(void **ctx, const char *path, const struct src_options *opt);
+	/* 1 = *ev filled, 0 = end, < 0 = the input is broken from here on. */
+	int (*next)(void *ctx, struct ev_event *ev);
+	void (*stats)(void *ctx, struct src_stats *st);
+	void (*close)(void *ctx);
+};
+
+extern const struct src_ops src_pcap_ops;
+
+struct src_reader;
+
+/*
+ * Opens path as format ("auto" or NULL to detect, else an ops name).
+ * Returns 0 and *out (free with src_close()), DH_EFORMAT when the format
+ * is unknown or not detected, or another negative code.
+ */
+int src_open(struct src_reader **out, const char *path, const char *format,
+             const struct src_options *opt);
+int src_next(struct src_reader *r, struct ev_event *ev);
+void src_stats(struct src_reader *r, struct src_stats *st);
+const char *src_format(const struct src_reader *r);
+void src_close(struct src_reader *r);
+
+/* The names of all formats, NULL-terminated. */
+const char *const *src_format_names(void);
+
+#endif
