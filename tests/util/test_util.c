@@ -1,0 +1,165 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/addr.h"
+#include "util/buf.h"
+#include "util/cursor.h"
+#include "util/err.h"
+#include "util/hash.h"
+#include "util/timefmt.h"
+
+static void cursor_empty_and_sticky(void **state)
+{
+	(void)state;
+	struct cur c;
+	static const uint8_t b[] = {0x12, 0x34, 0x56};
+
+	cur_init(&c, NULL, 0);
+	assert_int_equal(cur_left(&c), 0);
+	assert_int_equal(cur_u8(&c), 0);
+	assert_int_equal(c.err, DH_ETRUNC);
+
+	cur_init(&c, b, sizeof(b));
+	assert_int_equal(cur_u16(&c), 0x1234);
+	assert_int_equal(cur_u16(&c), 0); /* one byte left: fails */
+	assert_int_equal(c.err, DH_ETRUNC);
+	/* The error sticks: the byte that is there is not read any more. */
+	assert_int_equal(cur_u8(&c), 0);
+	assert_int_equal(cur_left(&c), 0);
+	assert_null(cur_take(&c, 0));
+}
+
+static void cursor_endianness(void **state)
+{
+	(void)state;
+	struct cur c;
+	static const uint8_t b[] = {1, 2, 3, 4, 1, 2, 3, 4};
+
+	cur_init(&c, b, sizeof(b));
+	assert_int_equal(cur_u32(&c), 0x01020304);
+	assert_int_equal(cur_u32le(&c), 0x04030201);
+	assert_int_equal(cur_left(&c), 0);
+	assert_int_equal(c.err, 0);
+}
+
+static void addr_round_trip(void **state)
+{
+	(void)state;
+	struct dh_addr a, b;
+	char t[DH_ADDR_TEXT_MAX];
+
+	assert_int_equal(dh_addr_parse(&a, "192.0.2.1"), 0);
+	assert_int_equal(a.family, DH_AF_INET);
+	dh_addr_format(&a, t, sizeof(t));
+	assert_string_equal(t, "192.0.2.1");
+	assert_int_equal(dh_addr_parse(&b, "2001:DB8:0:0::1"), 0);
+	dh_addr_format(&b, t, sizeof(t));
+	assert_string_equal(t, "2001:db8::1");
+	assert_false(dh_addr_equal(&a, &b));
+	assert_int_equal(dh_addr_parse(&b, "192.0.2.1"), 0);
+	assert_true(dh_addr_equal(&a, &b));
+	assert_int_equal(dh_addr_parse(&a, "192.0.2.256"), DH_EMALFORMED);
+	assert_int_equal(dh_addr_parse(&a, ""), DH_EMALFORMED);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(dh_addr_format(&a, t, sizeof(t)), 0);
+	assert_string_equal(t, "");
+}
+
+static void buf_json_escapes(void **state)
+{
+	(void)state;
+	struct dh_buf b;
+	const char in[] = "a\"b\\c\n\x01\xff";
+
+	dh_buf_init(&b);
+	dh_buf_add_json_str(&b, in, sizeof(in) - 1);
+	dh_buf_addc(&b, '\0');
+	assert_string_equal(b.data, "\"a\\\"b\\\\c\\u000a\\u0001\\u00ff\"");
+	b.len = 0;
+	dh_buf_addi(&b, INT64_MIN);
+	dh_buf_addc(&b, ' ');
+	dh_buf_addu(&b, UINT64_MAX);
+	dh_buf_addc(&b, '\0');
+	assert_string_equal(b.data, "-9223372036854775808 18446744073709551615");
+	dh_buf_release(&b);
+}
+
+static void time_format_and_parse(void **state)
+{
+	(void)state;
+	char t[DH_TIME_TEXT_MAX];
+	int64_t ns;
+
+	dh_time_format(1714564800123456789LL, t, sizeof(t));
+	assert_string_equal(t, "2024-05-01T12:00:00.123456789Z");
+	dh_time_format(-1, t, sizeof(t));
+	assert_string_equal(t, "1969-12-31T23:59:59.999999999Z");
+
+	assert_int_equal(dh_time_parse("2024-05-01T12:00:00.123456789Z", &ns), 0);
+	assert_true(ns == 1714564800123456789LL);
+	assert_int_equal(dh_time_parse("2024-05-01 21:00:00+09:00", &ns), 0);
+	assert_true(ns == 1714564800000000000LL);
+	assert_int_equal(dh_time_parse("2024-05-01", &ns), 0);
+	assert_true(ns == 1714521600000000000LL);
+	assert_int_equal(dh_time_parse("1714564800.5", &ns), 0);
+	assert_true(ns == 1714564800500000000LL);
+	assert_int_equal(dh_time_parse("@10", &ns), 0);
+	assert_true(ns == 10000000000LL);
+	assert_int_equal(dh_time_parse("2024-13-01", &ns), DH_EMALFORMED);
+	assert_int_equal(dh_time_parse("yesterday", &ns), DH_EMALFORMED);
+	assert_int_equal(dh_time_parse("", &ns), DH_EMALFORMED);
+	assert_int_equal(dh_time_parse("12a", &ns), DH_EMALFORMED);
+}
+
+static void hash_streaming_equals_whole(void **state)
+{
+	(void)state;
+	uint8_t data[1000], a[16], b[16];
+	struct dh_hash128 h;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	dh_hash128_init(&h);
+	dh_hash128_update(&h, data, sizeof(data));
+	dh_hash128_final(&h, a);
+	dh_hash128_init(&h);
+	for (size_t i = 0; i < sizeof(data); i += 13)
+		dh_hash128_update(&h, data + i, i + 13 <= sizeof(data) ? 13 : sizeof(data) - i);
+	dh_hash128_final(&h, b);
+	assert_memory_equal(a, b, 16);
+	data[500] ^= 1;
+	dh_hash128_init(&h);
+	dh_hash128_update(&h, data, sizeof(data));
+	dh_hash128_final(&h, b);
+	assert_memory_not_equal(a, b, 16);
+	assert_true(dh_hash64("abc", 3, 0) != dh_hash64("abd", 3, 0));
+	assert_true(dh_hash64("abc", 3, 0) != dh_hash64("abc", 3, 1));
+}
+
+static void strerror_covers_all(void **state)
+{
+	(void)state;
+	for (int c = DH_ELAST + 1; c < DH_EBASE; c++)
+		assert_string_not_equal(dh_strerror(c), "unknown error");
+	assert_string_equal(dh_strerror(0), "success");
+	assert_string_equal(dh_strerror(-1234567), "unknown error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(cursor_empty_and_sticky),
+	    cmocka_unit_test(cursor_endianness),
+	    cmocka_unit_test(addr_round_trip),
+	    cmocka_unit_test(buf_json_escapes),
+	    cmocka_unit_test(time_format_and_parse),
+	    cmocka_unit_test(hash_streaming_equals_whole),
+	    cmocka_unit_test(strerror_covers_all),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
