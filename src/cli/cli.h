@@ -60,5 +60,6 @@ int cmd_ingest(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif
