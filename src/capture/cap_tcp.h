@@ -1,0 +1,77 @@
+/*
+ * cap_tcp.h - DNS over TCP stream reassembly for the capture reader.
+ *
+ * Internal to the capture layer. Each direction of a connection is a flow
+ * of its own (source, destination, source port, destination port). A flow
+ * puts segments back in sequence order (RFC 9293 sequence space, which
+ * wraps at 2^32), ignores data it already has, buffers a bounded amount
+ * arriving early, and cuts the stream into DNS messages by the 2-byte
+ * length prefix of RFC 1035 section 4.2.2 (RFC 7766 section 8: several
+ * messages may share a segment, one message may span several).
+ *
+ * All memory is bounded: the number of flows, the bytes each flow may hold
+ * in order and out of order, and the bytes of all flows together. A flow
+ * idle for CAP_TCP_IDLE_NS of capture time, or closed by FIN or RST, is
+ * released.
+ */
+#ifndef DH_CAPTURE_CAP_TCP_H
+#define DH_CAPTURE_CAP_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/cap.h"
+
+/* RFC 7766 section 6.2.3 suggests servers close idle connections after
+ * seconds; a minute of capture time without a segment means the flow is
+ * gone or its end was not captured. */
+#define CAP_TCP_IDLE_NS   (60LL * 1000000000LL)
+#define CAP_TCP_MAX_FLOWS 8192
+/* Out-of-order segments one flow may hold before its hole is given up. */
+#define CAP_TCP_MAX_OOO       32
+#define CAP_TCP_MAX_OOO_BYTES (128u * 1024u)
+/* All flows together: in-order buffers plus out-of-order segments. */
+#define CAP_TCP_MAX_BYTES (64u * 1024u * 1024u)
+
+enum {
+	CAP_TCP_FIN = 0x01,
+	CAP_TCP_SYN = 0x02,
+	CAP_TCP_RST = 0x04,
+};
+
+struct cap_tcp_seg {
+	struct dh_addr src, dst;
+	uint16_t sport, dport;
+	uint32_t seq;
+	uint8_t flags;       /* CAP_TCP_* */
+	const uint8_t *data; /* borrowed for the call */
+	size_t len;
+	int64_t ts_ns;
+	uint64_t packet_no;
+};
+
+struct cap_tcp_table;
+
+/* Returns a new table (caller frees with cap_tcp_free()) or NULL. stats is
+ * borrowed and must outlive the table. */
+struct cap_tcp_table *cap_tcp_new(struct cap_stats *stats);
+
+/* Frees every flow and the table. NULL does nothing. */
+void cap_tcp_free(struct cap_tcp_table *t);
+
+/* Feeds one segment of a watched port. The messages it completes are then
+ * taken with cap_tcp_next(); the ones not taken before the next call stay
+ * in the flow and come out later. */
+void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *seg);
+
+/* Fills *msg with the next complete message and returns 1, or returns 0.
+ * msg->data points into a buffer of the table, valid until the next call
+ * of any cap_tcp function. */
+int cap_tcp_next(struct cap_tcp_table *t, struct cap_dns *msg);
+
+/* Starts the end-of-capture flush: from now on cap_tcp_next() goes through
+ * every flow, gives up its holes (counted in tcp_gaps), hands out the
+ * complete messages it still holds and releases it. */
+void cap_tcp_finish(struct cap_tcp_table *t);
+
+#endif
