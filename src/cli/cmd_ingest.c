@@ -21,7 +21,8 @@
 #include "util/hash.h"
 
 /* A checkpoint makes events durable; between two, a crash costs at most
- * this many events of re-decoding (never a loss or a duplicate). */
+ * this many events of re-decoding (never a loss or a duplicate). Each
+ * checkpoint closes a segment, so fewer, larger segments read faster. */
 #define CHECKPOINT_EVENTS 4000000
 
 static const char usage[] =
@@ -114,7 +115,7 @@ static int ingest_file(struct store *s, const char *path, const char *format,
 		if (rc != 0)
 			goto fail;
 		t->stored++;
-		if (++since_ckpt >= CHECKPOINT_EVENTS) {
+		if (++since_ckpt >= checkpoint) {
 			rc = store_ingest_checkpoint(s);
 			if (rc != 0)
 				goto fail;
@@ -181,6 +182,7 @@ int cmd_ingest(int argc, char **argv)
 	struct ev_event *ev = NULL;
 	struct totals t = {0};
 	struct cli_progress pg;
+	uint64_t checkpoint = CHECKPOINT_EVENTS;
 
 	memset(&sopt, 0, sizeof(sopt));
 	optind = 1;
@@ -202,6 +204,16 @@ int cmd_ingest(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'C': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || optarg[0] < '1' || optarg[0] > '9' || v == 0) {
+				cli_err("--checkpoint: '%s' is not a positive count", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			checkpoint = v;
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
@@ -235,7 +247,7 @@ int cmd_ingest(int argc, char **argv)
 		pg.enabled = 0;
 	double t0 = cli_now();
 	for (int i = optind; i < argc && !cli_stop; i++) {
-		int r = ingest_file(s, argv[i], format, &sopt, ev, &pg, &t, quiet);
+		int r = ingest_file(s, argv[i], format, &sopt, ev, &pg, &t, quiet, checkpoint);
 		cli_bad_finish(&bad);
 		if (r == CLI_EXIT_USAGE) {
 			rc = r;

@@ -185,12 +185,13 @@ def case_crash_resume():
     path = capture('big.pcap', packets)
     store = os.path.join(WORK, 'store')
     for delay in (0.05, 0.3, 0.8):
-        p = subprocess.Popen([DH, 'ingest', '--store', store, '-q', path],
+        p = subprocess.Popen([DH, 'ingest', '--store', store, '-q', '--checkpoint', '7000',
+                              path],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()
-    run('ingest', '--store', store, '-q', path)
+    run('ingest', '--store', store, '-q', '--checkpoint', '7000', path)
     p = run('events', '--store', store, '--json')
     evs = [json.loads(x) for x in p.stdout.splitlines()]
     keys = {(e['ts_ns'], e['src'], e['sport'], e['id'], e['qr']) for e in evs}
@@ -204,7 +205,8 @@ def case_interrupt():
     packets = 200000
     path = capture('big.pcap', packets)
     store = os.path.join(WORK, 'store')
-    p = subprocess.Popen([DH, 'ingest', '--store', store, path], stdout=subprocess.DEVNULL,
+    p = subprocess.Popen([DH, 'ingest', '--store', store, '--checkpoint', '10000', path],
+                         stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
     time.sleep(0.3)
     p.send_signal(signal.SIGINT)
