@@ -12,7 +12,7 @@ static const struct src_ops *const all_ops[] = {
     &src_pcap_ops,
 };
 
-static const char *const all_names[] = {"pcap", NULL};
+static const char *const all_names[] = {"pcap", "dnstap", NULL};
 
 struct src_reader {
 	const struct src_ops *ops;

@@ -49,6 +49,7 @@ struct src_ops {
 };
 
 extern const struct src_ops src_pcap_ops;
+extern const struct src_ops src_dnstap_ops;
 
 struct src_reader;
 
