@@ -64,7 +64,7 @@ struct totals {
 
 static int ingest_file(struct store *s, const char *path, const char *format,
                        const struct src_options *sopt, struct ev_event *ev, struct cli_progress *pg,
-                       struct totals *t, int quiet)
+                       struct totals *t, int quiet, uint64_t checkpoint)
 {
 	uint8_t hash[16];
 	uint64_t skip = 0, n = 0, since_ckpt = 0;
