@@ -7,12 +7,13 @@
  *
  * When the capture starts in the middle of a connection there is no SYN to
  * say where the stream begins. The flow then starts at the first segment
- * seen and only trusts a segment start that looks like a length prefix: a
- * length of at least a DNS header (RFC 1035 section 4.1.1, 12 bytes) whose
- * message either ends exactly at the segment's end, is followed by another
- * such prefix, or runs on past the segment. Senders start a message at a
- * segment start nearly always, so this finds the framing within a few
- * segments and rarely accepts a wrong one.
+ * seen and only trusts a segment start that looks like a length prefix:
+ * lengths of at least a DNS header (RFC 1035 section 4.1.1, 12 bytes) that
+ * frame the segment exactly (strong evidence), or whose last message runs
+ * on past the segment (weak evidence). A weak start is dropped for the next
+ * strong one until a message completes from it. Senders start a message at
+ * a segment start nearly always, so this finds the framing within a few
+ * segments and rarely keeps a wrong one.
  */
 #include "capture/cap_tcp.h"
 
@@ -46,8 +47,10 @@ struct tcp_flow {
 	int have_isn;
 	uint32_t next_seq; /* sequence number of the next in-order byte */
 	int synced;        /* buf starts at a message boundary */
+	int tentative;     /* synced on weak evidence, not yet confirmed */
 	int fin;           /* a FIN was seen */
-	int closing;       /* release once its messages are taken */
+	int closing;       /* close once its messages are taken */
+	int closed;        /* buffers freed; kept to recognise late resends */
 	uint8_t *buf;      /* from malloc(): in-order bytes, [head, len) unread */
 	size_t head, len, cap;
 	unsigned nooo;
@@ -179,8 +182,23 @@ static void flow_reset(struct cap_tcp_table *t, struct tcp_flow *f)
 	ooo_clear(t, f);
 	f->head = f->len = 0;
 	f->synced = 0;
+	f->tentative = 0;
 	f->fin = 0;
 	f->closing = 0;
+	f->closed = 0;
+}
+
+/* After FIN: frees the buffers but keeps the small flow record until it
+ * idles out, so that data resent after the FIN is known as old instead of
+ * starting a new stream that would hand the messages out twice. */
+static void flow_close(struct cap_tcp_table *t, struct tcp_flow *f)
+{
+	flow_reset(t, f);
+	t->bytes -= f->cap;
+	free(f->buf);
+	f->buf = NULL;
+	f->cap = 0;
+	f->closed = 1;
 }
 
 /* Makes room for need more bytes in the global budget by releasing the
@@ -230,21 +248,26 @@ static struct tcp_flow *flow_create(struct cap_tcp_table *t, const struct cap_tc
 	return f;
 }
 
-/* Does a chunk that starts a segment look like the start of a message? */
+enum { START_NO = 0, START_WEAK = 1, START_STRONG = 2 };
+
+/* Does a chunk that starts a segment look like the start of a message?
+ * Strong when its prefixes frame it exactly (the messages end where the
+ * segment ends), weak when the last message runs on past it. */
 static int plausible_start(const uint8_t *p, size_t n)
 {
 	struct cur c;
-	uint16_t len, next;
 
 	cur_init(&c, p, n);
-	len = cur_u16(&c);
-	if (c.err || len < DNS_HEADER_LEN)
-		return 0;
-	if (cur_left(&c) <= len)
-		return 1;
-	cur_skip(&c, len);
-	next = cur_u16(&c);
-	return !c.err && next >= DNS_HEADER_LEN;
+	for (;;) {
+		uint16_t len = cur_u16(&c);
+		if (c.err || len < DNS_HEADER_LEN)
+			return START_NO;
+		if (cur_left(&c) < len)
+			return START_WEAK;
+		cur_skip(&c, len);
+		if (cur_left(&c) == 0)
+			return START_STRONG;
+	}
 }
 
 /* Appends to the in-order buffer. Returns 0 or -1 when over a bound. */
@@ -283,13 +306,20 @@ static int buf_append(struct cap_tcp_table *t, struct tcp_flow *f, const uint8_t
 static void chunk_in_order(struct cap_tcp_table *t, struct tcp_flow *f, const uint8_t *p, size_t n)
 {
 	f->next_seq += (uint32_t)n;
-	if (!f->synced) {
-		/* Whatever came before was not framed: drop it and see if
-		 * this chunk starts a message. */
-		f->head = f->len = 0;
-		if (!plausible_start(p, n))
+	if (!f->synced || f->tentative) {
+		/* Unframed: what came before is dropped if this chunk starts
+		 * a message. A weak start is replaced by a strong one, as a
+		 * message that never completes was a wrong guess. */
+		int s = plausible_start(p, n);
+		if (!f->synced && s == START_NO) {
+			f->head = f->len = 0;
 			return;
-		f->synced = 1;
+		}
+		if (!f->synced || s == START_STRONG) {
+			f->head = f->len = 0;
+			f->synced = 1;
+			f->tentative = s == START_WEAK;
+		}
 	}
 	if (buf_append(t, f, p, n) != 0) {
 		t->stats->tcp_gaps++;
@@ -401,7 +431,7 @@ void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *s)
 	struct tcp_flow *f;
 
 	if (t->ready && t->ready->closing)
-		flow_release(t, t->ready);
+		flow_close(t, t->ready);
 	t->ready = NULL;
 	while (t->lru_head && s->ts_ns > t->lru_head->last_ts &&
 	       s->ts_ns - t->lru_head->last_ts > CAP_TCP_IDLE_NS)
@@ -413,12 +443,14 @@ void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *s)
 			flow_release(t, f);
 		return;
 	}
+	if (f && f->closed && !(s->flags & CAP_TCP_SYN))
+		return;
 	if (s->flags & CAP_TCP_SYN) {
 		if (!f)
 			f = flow_create(t, s, hash);
 		if (!f)
 			return;
-		if (!f->have_isn || f->isn != seq) {
+		if (!f->have_isn || f->isn != seq || f->closed) {
 			/* A new connection on this 4-tuple, or the first SYN. */
 			flow_reset(t, f);
 			f->isn = seq;
@@ -463,6 +495,7 @@ static int flow_pop(struct tcp_flow *f, struct cap_dns *msg)
 		if (!p)
 			return 0;
 		f->head += 2u + len;
+		f->tentative = 0;
 		if (len == 0)
 			continue;
 		msg->ts_ns = f->last_ts;
@@ -495,8 +528,10 @@ int cap_tcp_next(struct cap_tcp_table *t, struct cap_dns *msg)
 		if (flow_pop(f, msg))
 			return 1;
 		t->ready = NULL;
-		if (f->closing)
+		if (t->finishing)
 			flow_release(t, f);
+		else if (f->closing)
+			flow_close(t, f);
 		if (!t->finishing)
 			return 0;
 	}
