@@ -98,4 +98,28 @@ struct store_stats {
 
 int store_stats(struct store *s, struct store_stats *st);
 
+/* ---- Added by the store layer (after the original contract). ---- */
+
+/* Bounds the ingest buffer: a segment is written when max_events events
+ * are buffered (default 1,048,576; at least 1). Peak memory of ingest
+ * grows with this bound, never with the input. Returns 0 or DH_EUSAGE. */
+int store_set_buffer(struct store *s, uint64_t max_events);
+
+struct sqlite3;
+
+/*
+ * Registers the virtual-table module "dnshound_events" on db, and the
+ * eponymous table "events" that reads every partition of s (columns in
+ * doc/store.md). s is borrowed and must outlive db's use of the module.
+ * Returns 0 or DH_EDB.
+ */
+int store_sql_register(struct store *s, struct sqlite3 *db);
+
+/* Writes the events matching q (NULL = all) into a new plain SQLite file
+ * at path with an events table of the same columns and indexes on ts,
+ * qname, src and dst. Returns 0, DH_EEXIST when path exists, DH_ECORRUPT
+ * when a corrupt segment was skipped (the rest is written), or a
+ * negative code. */
+int store_export_sqlite(struct store *s, const struct store_query *q, const char *path);
+
 #endif

@@ -1,0 +1,64 @@
+/*
+ * seg_format.h - layout of a segment file (doc/store.md has the picture).
+ *
+ *   "DHSTSEG1"                       8-byte magic
+ *   block 0 .. block B-1             zstd frames, events in time order
+ *   table chunks (str, addr, aset)   zstd frames of dictionary items
+ *   index 0 .. 2 (name, client, server)
+ *       nkeys entries of 16 bytes: u64 key hash, u32 posting offset,
+ *       u32 count (top bit: the posting is a bitmap), all little-endian,
+ *       sorted by key; then the postings
+ *   footer                           varints, ends in its own CRC-32C
+ *   trailer (16 bytes)               u64 footer offset, u32 footer length,
+ *                                    "DHSF"
+ *
+ * Every zstd frame carries a CRC-32C in the footer; the footer checks
+ * itself. Index entries are not checksummed, since verifying a whole key
+ * array per lookup would cost more than the lookup: their values are only
+ * used after bounds checks, and every event they lead to is checked
+ * against the query again, so a flipped index byte can lose a match but
+ * never invents one or crashes the reader.
+ */
+#ifndef DH_STORE_SEG_FORMAT_H
+#define DH_STORE_SEG_FORMAT_H
+
+#define SEG_MAGIC         "DHSTSEG1"
+#define SEG_MAGIC_LEN     8
+#define SEG_TRAILER_MAGIC "DHSF"
+#define SEG_TRAILER_LEN   16
+#define SEG_VERSION       1
+
+/* Items per dictionary chunk: small enough that resolving one name
+ * decompresses a few kilobytes, large enough that zstd finds repeats. */
+#define SEG_CHUNK_ITEMS 256
+
+#define SEG_INDEX_ENTRY 16
+#define SEG_POST_BITMAP 0x80000000u
+
+enum { SEG_TAB_STR = 0, SEG_TAB_ADDR = 1, SEG_TAB_ASET = 2, SEG_NTAB = 3 };
+enum { SEG_IDX_NAME = 0, SEG_IDX_CLIENT = 1, SEG_IDX_SERVER = 2, SEG_NIDX = 3 };
+
+/* Column order inside a block. */
+enum {
+	COL_TS,
+	COL_OBSERVER,
+	COL_ROLE,
+	COL_TRANSPORT,
+	COL_SRC,
+	COL_DST,
+	COL_SPORT,
+	COL_DPORT,
+	COL_SIZE,
+	COL_RTT,
+	COL_ID,
+	COL_FLAGS,
+	COL_QNAME,
+	COL_QTYPE,
+	COL_QCLASS,
+	COL_COUNTS,
+	COL_EDNS,
+	COL_ASET,
+	COL_N
+};
+
+#endif

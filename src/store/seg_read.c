@@ -1,0 +1,793 @@
+/*
+ * seg_read.c - opens a segment file, checks it, and scans it for the
+ * events of a query plan, using the posting lists when the plan names a
+ * qname or an address. A segment file is input like any other: every
+ * offset, length, count and id read from it is checked before use, and a
+ * failed check yields DH_ECORRUPT, never a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "store/seg_format.h"
+#include "store/store_int.h"
+#include "util/cursor.h"
+#include "util/err.h"
+
+struct frame {
+	uint64_t off;
+	uint32_t clen, rawlen, crc;
+};
+
+struct block {
+	struct frame f;
+	int64_t tmin, tmax;
+};
+
+struct chunk {
+	uint8_t *raw;       /* owned; NULL until first use */
+	uint32_t *item_off; /* owned; offsets of each item's bytes in raw */
+	uint32_t *item_len; /* owned */
+	uint32_t nitems;
+};
+
+struct tab {
+	uint32_t n, per, nchunks;
+	struct frame *frames; /* owned */
+	struct chunk *chunks; /* owned */
+};
+
+struct sindex {
+	uint64_t off, nkeys, post_off, post_len;
+};
+
+struct seg {
+	const uint8_t *map; /* mmap of the whole file */
+	size_t len;
+	uint32_t nevents, bsize, nblocks;
+	int64_t tmin, tmax;
+	struct block *blocks; /* owned */
+	struct tab tab[SEG_NTAB];
+	struct sindex idx[SEG_NIDX];
+	ZSTD_DCtx *dc;
+};
+
+static int frame_read(struct cur *c, struct frame *f, size_t filelen)
+{
+	f->off = store__cur_varint(c);
+	uint64_t clen = store__cur_varint(c);
+	uint64_t rawlen = store__cur_varint(c);
+	f->crc = cur_u32le(c);
+	if (c->err)
+		return DH_ECORRUPT;
+	/* A frame must lie inside the file, and a raw size over 1 GiB is no
+	 * block or chunk this writer makes. */
+	if (f->off > filelen || clen > filelen - f->off || rawlen > (1u << 30))
+		return DH_ECORRUPT;
+	f->clen = (uint32_t)clen;
+	f->rawlen = (uint32_t)rawlen;
+	return 0;
+}
+
+void store__seg_close(struct seg *sg)
+{
+	if (!sg)
+		return;
+	if (sg->map)
+		munmap((void *)sg->map, sg->len);
+	free(sg->blocks);
+	for (int t = 0; t < SEG_NTAB; t++) {
+		struct tab *tb = &sg->tab[t];
+		if (tb->chunks) {
+			for (uint32_t i = 0; i < tb->nchunks; i++) {
+				free(tb->chunks[i].raw);
+				free(tb->chunks[i].item_off);
+				free(tb->chunks[i].item_len);
+			}
+		}
+		free(tb->chunks);
+		free(tb->frames);
+	}
+	ZSTD_freeDCtx(sg->dc);
+	free(sg);
+}
+
+static int parse_footer(struct seg *sg, const uint8_t *p, size_t n)
+{
+	struct cur c;
+	cur_init(&c, p, n);
+	if (store__cur_varint(&c) != SEG_VERSION)
+		return DH_ECORRUPT;
+	uint64_t nev = store__cur_varint(&c);
+	sg->tmin = store__unzigzag(store__cur_varint(&c));
+	sg->tmax = store__unzigzag(store__cur_varint(&c));
+	uint64_t bsize = store__cur_varint(&c);
+	uint64_t nblocks = store__cur_varint(&c);
+	if (c.err || nev == 0 || nev > UINT32_MAX / 2 || bsize == 0 || bsize > (1u << 20) ||
+	    nblocks != (nev + bsize - 1) / bsize)
+		return DH_ECORRUPT;
+	sg->nevents = (uint32_t)nev;
+	sg->bsize = (uint32_t)bsize;
+	sg->nblocks = (uint32_t)nblocks;
+	sg->blocks = calloc(nblocks, sizeof(*sg->blocks));
+	if (!sg->blocks)
+		return -ENOMEM;
+	for (uint32_t b = 0; b < nblocks; b++) {
+		sg->blocks[b].tmin = store__unzigzag(store__cur_varint(&c));
+		sg->blocks[b].tmax = store__unzigzag(store__cur_varint(&c));
+		if (frame_read(&c, &sg->blocks[b].f, sg->len))
+			return DH_ECORRUPT;
+	}
+	for (int t = 0; t < SEG_NTAB; t++) {
+		struct tab *tb = &sg->tab[t];
+		uint64_t items = store__cur_varint(&c);
+		uint64_t per = store__cur_varint(&c);
+		uint64_t nch = store__cur_varint(&c);
+		if (c.err || per == 0 || per > 65536 || items > UINT32_MAX / 2 ||
+		    nch != (items + per - 1) / per)
+			return DH_ECORRUPT;
+		tb->n = (uint32_t)items;
+		tb->per = (uint32_t)per;
+		tb->nchunks = (uint32_t)nch;
+		tb->frames = calloc(nch + 1, sizeof(*tb->frames));
+		tb->chunks = calloc(nch + 1, sizeof(*tb->chunks));
+		if (!tb->frames || !tb->chunks)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < nch; i++)
+			if (frame_read(&c, &tb->frames[i], sg->len))
+				return DH_ECORRUPT;
+	}
+	for (int k = 0; k < SEG_NIDX; k++) {
+		struct sindex *x = &sg->idx[k];
+		x->off = store__cur_varint(&c);
+		x->nkeys = store__cur_varint(&c);
+		x->post_off = store__cur_varint(&c);
+		x->post_len = store__cur_varint(&c);
+		if (c.err || x->off > sg->len || x->nkeys > (sg->len - x->off) / SEG_INDEX_ENTRY ||
+		    x->post_off != x->off + x->nkeys * SEG_INDEX_ENTRY || x->post_off > sg->len ||
+		    x->post_len > sg->len - x->post_off)
+			return DH_ECORRUPT;
+	}
+	if (c.err || cur_left(&c) != 0)
+		return DH_ECORRUPT;
+	return 0;
+}
+
+int store__seg_open(struct seg **out, const char *path)
+{
+	int rc = 0;
+	int fd = -1;
+	struct seg *sg = calloc(1, sizeof(*sg));
+	if (!sg)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((uint64_t)st.st_size < SEG_MAGIC_LEN + SEG_TRAILER_LEN) {
+		rc = DH_ECORRUPT;
+		goto out;
+	}
+	sg->len = (size_t)st.st_size;
+	void *m = mmap(NULL, sg->len, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		rc = -errno;
+		goto out;
+	}
+	sg->map = m;
+	if (memcmp(sg->map, SEG_MAGIC, SEG_MAGIC_LEN) != 0) {
+		rc = DH_ECORRUPT;
+		goto out;
+	}
+	struct cur c;
+	cur_init(&c, sg->map + sg->len - SEG_TRAILER_LEN, SEG_TRAILER_LEN);
+	uint64_t foff = store__cur_u64le(&c);
+	uint32_t flen = cur_u32le(&c);
+	const uint8_t *magic = cur_take(&c, 4);
+	if (c.err || memcmp(magic, SEG_TRAILER_MAGIC, 4) != 0 || flen < 4 ||
+	    foff > sg->len - SEG_TRAILER_LEN || flen != sg->len - SEG_TRAILER_LEN - foff) {
+		rc = DH_ECORRUPT;
+		goto out;
+	}
+	const uint8_t *f = sg->map + foff;
+	struct cur cc;
+	cur_init(&cc, f + flen - 4, 4);
+	if (cur_u32le(&cc) != store__crc32c(0, f, flen - 4)) {
+		rc = DH_ECORRUPT;
+		goto out;
+	}
+	if ((rc = parse_footer(sg, f, flen - 4)))
+		goto out;
+	sg->dc = ZSTD_createDCtx();
+	if (!sg->dc)
+		rc = -ENOMEM;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		store__seg_close(sg);
+		sg = NULL;
+	}
+	*out = sg;
+	return rc;
+}
+
+/* Checks and decompresses one frame into dst (rawlen bytes). */
+static int frame_load(struct seg *sg, const struct frame *f, uint8_t *dst)
+{
+	const uint8_t *src = sg->map + f->off;
+	if (store__crc32c(0, src, f->clen) != f->crc)
+		return DH_ECORRUPT;
+	size_t got = ZSTD_decompressDCtx(sg->dc, dst, f->rawlen, src, f->clen);
+	if (ZSTD_isError(got) || got != f->rawlen)
+		return DH_ECORRUPT;
+	return 0;
+}
+
+/* Returns item id of table t: a NUL-terminated byte string inside a
+ * cached chunk (valid until the segment closes). */
+static int tab_item(struct seg *sg, int t, uint32_t id, const uint8_t **p, uint32_t *len)
+{
+	struct tab *tb = &sg->tab[t];
+	if (id >= tb->n)
+		return DH_ECORRUPT;
+	uint32_t ci = id / tb->per, k = id % tb->per;
+	struct chunk *ch = &tb->chunks[ci];
+	if (!ch->raw) {
+		const struct frame *f = &tb->frames[ci];
+		uint32_t want = ci + 1 < tb->nchunks ? tb->per : tb->n - ci * tb->per;
+		uint8_t *raw = malloc(f->rawlen ? f->rawlen : 1);
+		uint32_t *io = malloc(want * sizeof(*io));
+		uint32_t *il = malloc(want * sizeof(*il));
+		int rc = (!raw || !io || !il) ? -ENOMEM : frame_load(sg, f, raw);
+		struct cur c;
+		cur_init(&c, raw, f->rawlen);
+		for (uint32_t i = 0; !rc && i < want; i++) {
+			uint64_t n = store__cur_varint(&c);
+			if (c.err || n >= cur_left(&c) || c.p[n] != 0) {
+				rc = DH_ECORRUPT;
+				break;
+			}
+			io[i] = (uint32_t)cur_offset(&c);
+			il[i] = (uint32_t)n;
+			cur_skip(&c, n + 1);
+		}
+		if (rc) {
+			free(raw);
+			free(io);
+			free(il);
+			return rc;
+		}
+		ch->raw = raw;
+		ch->item_off = io;
+		ch->item_len = il;
+		ch->nitems = want;
+	}
+	if (k >= ch->nitems)
+		return DH_ECORRUPT;
+	*p = ch->raw + ch->item_off[k];
+	*len = ch->item_len[k];
+	return 0;
+}
+
+/* Finds the posting list of key in index k; decodes the events in
+ * [lo, hi) into *out (appended, sorted). */
+static int index_lookup(struct seg *sg, int k, uint64_t key, uint32_t lo, uint32_t hi,
+                        uint32_t **out, uint32_t *n)
+{
+	const struct sindex *x = &sg->idx[k];
+	const uint8_t *ent = sg->map + x->off;
+	uint64_t a = 0, b = x->nkeys;
+	*out = NULL;
+	*n = 0;
+	while (a < b) {
+		uint64_t m = a + (b - a) / 2;
+		struct cur c;
+		cur_init(&c, ent + m * SEG_INDEX_ENTRY, 8);
+		uint64_t km = store__cur_u64le(&c);
+		if (km < key)
+			a = m + 1;
+		else
+			b = m;
+	}
+	if (a >= x->nkeys)
+		return 0;
+	struct cur c;
+	cur_init(&c, ent + a * SEG_INDEX_ENTRY, SEG_INDEX_ENTRY * (a + 1 < x->nkeys ? 2 : 1));
+	uint64_t km = store__cur_u64le(&c);
+	uint32_t off = cur_u32le(&c);
+	uint32_t cnt = cur_u32le(&c);
+	uint64_t end = x->post_len;
+	if (a + 1 < x->nkeys) {
+		store__cur_u64le(&c);
+		end = cur_u32le(&c);
+	}
+	if (km != key)
+		return 0;
+	if (off > end || end > x->post_len)
+		return DH_ECORRUPT;
+	const uint8_t *pp = sg->map + x->post_off + off;
+	size_t plen = (size_t)(end - off);
+	uint32_t count = cnt & ~SEG_POST_BITMAP;
+	if (count > sg->nevents)
+		return DH_ECORRUPT;
+	uint32_t *v = malloc(((size_t)count + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	uint32_t m = 0;
+	if (cnt & SEG_POST_BITMAP) {
+		if (plen != ((size_t)sg->nevents + 7) / 8) {
+			free(v);
+			return DH_ECORRUPT;
+		}
+		for (uint32_t e = lo; e < hi; e++)
+			if (pp[e >> 3] & (1u << (e & 7))) {
+				if (m == count) {
+					free(v);
+					return DH_ECORRUPT;
+				}
+				v[m++] = e;
+			}
+	} else {
+		struct cur pc;
+		cur_init(&pc, pp, plen);
+		uint64_t prev = 0;
+		for (uint32_t i = 0; i < count; i++) {
+			uint64_t d = store__cur_varint(&pc);
+			uint64_t e = i ? prev + d : d;
+			/* Strictly increasing and inside the segment, or it is
+			 * not a list this writer made. */
+			if (pc.err || (i && d == 0) || e >= sg->nevents) {
+				free(v);
+				return DH_ECORRUPT;
+			}
+			prev = e;
+			if (e >= hi)
+				break;
+			if (e >= lo)
+				v[m++] = (uint32_t)e;
+		}
+	}
+	*out = v;
+	*n = m;
+	return 0;
+}
+
+/* Keeps in a the values also in b; both sorted. */
+static uint32_t intersect(uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
+{
+	uint32_t i = 0, j = 0, m = 0;
+	while (i < na && j < nb) {
+		if (a[i] < b[j])
+			i++;
+		else if (a[i] > b[j])
+			j++;
+		else {
+			a[m++] = a[i];
+			i++;
+			j++;
+		}
+	}
+	return m;
+}
+
+/* Merges two sorted lists into a new one without duplicates. */
+static uint32_t *unite(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb, uint32_t *n)
+{
+	uint32_t *v = malloc(((size_t)na + nb + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	uint32_t i = 0, j = 0, m = 0;
+	while (i < na || j < nb) {
+		if (j >= nb || (i < na && a[i] < b[j]))
+			v[m++] = a[i++];
+		else if (i >= na || b[j] < a[i])
+			v[m++] = b[j++];
+		else {
+			v[m++] = a[i++];
+			j++;
+		}
+	}
+	*n = m;
+	return v;
+}
+
+struct seg_iter {
+	struct seg *sg;
+	const struct splan *p;
+	int all;        /* no key: scan [lo, hi) */
+	uint32_t *cand; /* owned; candidate event numbers when !all */
+	uint32_t ncand;
+	uint32_t lo, hi; /* event range inside the time window's blocks */
+	uint32_t pos;    /* next candidate (index into cand, or event no) */
+	int64_t block;   /* decoded block, -1 none */
+	uint8_t *raw;    /* owned; decompressed block */
+	size_t rawcap;
+	struct srow *rows; /* owned; decoded block, segment ids */
+	struct ev_event ev;
+	int err;
+};
+
+void store__seg_iter_free(struct seg_iter *it)
+{
+	if (!it)
+		return;
+	free(it->cand);
+	free(it->raw);
+	free(it->rows);
+	free(it);
+}
+
+/* Narrows a candidate list with the events of one key. */
+static int narrow(struct seg_iter *it, int k, uint64_t key, int *have)
+{
+	uint32_t *v, n;
+	int rc = index_lookup(it->sg, k, key, it->lo, it->hi, &v, &n);
+	if (rc)
+		return rc;
+	if (!*have) {
+		it->cand = v;
+		it->ncand = n;
+		*have = 1;
+		return 0;
+	}
+	it->ncand = intersect(it->cand, it->ncand, v, n);
+	free(v);
+	return 0;
+}
+
+/* An address that may sit on either side: the union of both indexes. */
+static int narrow_either(struct seg_iter *it, uint64_t key, int *have)
+{
+	uint32_t *a, na, *b, nb, n;
+	int rc = index_lookup(it->sg, SEG_IDX_CLIENT, key, it->lo, it->hi, &a, &na);
+	if (rc)
+		return rc;
+	rc = index_lookup(it->sg, SEG_IDX_SERVER, key, it->lo, it->hi, &b, &nb);
+	if (rc) {
+		free(a);
+		return rc;
+	}
+	uint32_t *v = unite(a, na, b, nb, &n);
+	free(a);
+	free(b);
+	if (!v)
+		return -ENOMEM;
+	if (!*have) {
+		it->cand = v;
+		it->ncand = n;
+		*have = 1;
+		return 0;
+	}
+	it->ncand = intersect(it->cand, it->ncand, v, n);
+	free(v);
+	return 0;
+}
+
+static uint64_t addr_hash(const struct dh_addr *a)
+{
+	uint8_t k[STORE_ADDR_KEY];
+	store__addr_key(a, k);
+	return store__hash64(k, sizeof(k));
+}
+
+int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct splan *p)
+{
+	int rc = 0;
+	struct seg_iter *it = calloc(1, sizeof(*it));
+	*out = NULL;
+	if (!it)
+		return -ENOMEM;
+	it->sg = sg;
+	it->p = p;
+	it->block = -1;
+	it->rows = malloc(sg->bsize * sizeof(*it->rows));
+	if (!it->rows) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Blocks are in time order: skip those wholly outside the window. */
+	uint32_t b0 = 0, b1 = sg->nblocks;
+	while (b0 < b1 && sg->blocks[b0].tmax < p->since)
+		b0++;
+	while (b1 > b0 && sg->blocks[b1 - 1].tmin >= p->until)
+		b1--;
+	it->lo = b0 * sg->bsize;
+	it->hi = (uint32_t)((uint64_t)b1 * sg->bsize < sg->nevents ? (uint64_t)b1 * sg->bsize
+	                                                           : sg->nevents);
+	if (it->lo > it->hi)
+		it->lo = it->hi;
+	int have = 0;
+	if (p->qname)
+		rc = narrow(it, SEG_IDX_NAME, store__hash64(p->qname, strlen(p->qname)), &have);
+	if (!rc && p->client.family != DH_AF_NONE)
+		rc = narrow(it, SEG_IDX_CLIENT, addr_hash(&p->client), &have);
+	if (!rc && p->server.family != DH_AF_NONE)
+		rc = narrow(it, SEG_IDX_SERVER, addr_hash(&p->server), &have);
+	if (!rc && p->src.family != DH_AF_NONE)
+		rc = narrow_either(it, addr_hash(&p->src), &have);
+	if (!rc && p->dst.family != DH_AF_NONE)
+		rc = narrow_either(it, addr_hash(&p->dst), &have);
+	if (rc)
+		goto out;
+	it->all = !have;
+	it->pos = it->all ? it->lo : 0;
+out:
+	if (rc) {
+		store__seg_iter_free(it);
+		it = NULL;
+	}
+	*out = it;
+	return rc;
+}
+
+/* Decompresses and decodes block b into it->rows (segment ids). */
+static int block_decode(struct seg_iter *it, uint32_t b)
+{
+	struct seg *sg = it->sg;
+	const struct block *bl = &sg->blocks[b];
+	if (it->rawcap < bl->f.rawlen) {
+		uint8_t *r = realloc(it->raw, bl->f.rawlen);
+		if (!r)
+			return -ENOMEM;
+		it->raw = r;
+		it->rawcap = bl->f.rawlen;
+	}
+	int rc = frame_load(sg, &bl->f, it->raw);
+	if (rc)
+		return rc;
+	struct cur h;
+	cur_init(&h, it->raw, bl->f.rawlen);
+	if (store__cur_varint(&h) != COL_N)
+		return DH_ECORRUPT;
+	uint64_t lens[COL_N], total = 0;
+	for (int c = 0; c < COL_N; c++) {
+		lens[c] = store__cur_varint(&h);
+		total += lens[c];
+	}
+	if (h.err || total != cur_left(&h))
+		return DH_ECORRUPT;
+	struct cur col[COL_N];
+	for (int c = 0; c < COL_N; c++)
+		cur_init(&col[c], cur_take(&h, lens[c]), lens[c]);
+
+	uint32_t nev = sg->nevents - b * sg->bsize;
+	if (nev > sg->bsize)
+		nev = sg->bsize;
+	uint32_t nstr = sg->tab[SEG_TAB_STR].n, naddr = sg->tab[SEG_TAB_ADDR].n;
+	uint32_t naset = sg->tab[SEG_TAB_ASET].n;
+	int64_t prev = sg->tmin;
+	int bad = 0;
+	for (uint32_t i = 0; i < nev; i++) {
+		struct srow *r = &it->rows[i];
+		uint64_t d = store__cur_varint(&col[COL_TS]);
+		if (d > (uint64_t)(INT64_MAX - prev))
+			bad = 1;
+		r->ts = prev + (int64_t)d;
+		prev = r->ts;
+		r->observer = (uint32_t)store__cur_varint(&col[COL_OBSERVER]);
+		r->role = cur_u8(&col[COL_ROLE]);
+		r->transport = cur_u8(&col[COL_TRANSPORT]);
+		r->src = (uint32_t)store__cur_varint(&col[COL_SRC]);
+		r->dst = (uint32_t)store__cur_varint(&col[COL_DST]);
+		r->sport = cur_u16le(&col[COL_SPORT]);
+		r->dport = cur_u16le(&col[COL_DPORT]);
+		r->size = (uint32_t)store__cur_varint(&col[COL_SIZE]);
+		r->rtt = store__unzigzag(store__cur_varint(&col[COL_RTT]));
+		r->id = cur_u16le(&col[COL_ID]);
+		r->flags = cur_u16le(&col[COL_FLAGS]);
+		uint64_t qn = store__cur_varint(&col[COL_QNAME]);
+		r->qname = qn ? (uint32_t)(qn - 1) : STORE_NONE;
+		r->qtype = (uint16_t)store__cur_varint(&col[COL_QTYPE]);
+		r->qclass = (uint16_t)store__cur_varint(&col[COL_QCLASS]);
+		r->qd = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+		r->an = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+		r->ns = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+		r->ar = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+		r->rr_dropped = (uint32_t)store__cur_varint(&col[COL_COUNTS]);
+		r->edns = cur_u8(&col[COL_EDNS]);
+		r->ecs_addr = STORE_NONE;
+		if (r->edns & 1) {
+			r->edns_version = cur_u8(&col[COL_EDNS]);
+			r->udp_size = (uint16_t)store__cur_varint(&col[COL_EDNS]);
+			r->ext_rcode = cur_u8(&col[COL_EDNS]);
+			if (r->edns & 4) {
+				r->ecs_source = cur_u8(&col[COL_EDNS]);
+				r->ecs_scope = cur_u8(&col[COL_EDNS]);
+				r->ecs_addr = (uint32_t)store__cur_varint(&col[COL_EDNS]);
+				if (r->ecs_addr >= naddr)
+					bad = 1;
+			}
+		}
+		uint64_t as = store__cur_varint(&col[COL_ASET]);
+		r->aset = as ? (uint32_t)(as - 1) : STORE_NONE;
+		if (r->observer >= nstr || r->src >= naddr || r->dst >= naddr ||
+		    (qn && qn - 1 >= nstr) || (as && as - 1 >= naset))
+			bad = 1;
+	}
+	for (int c = 0; c < COL_N; c++)
+		if (col[c].err || cur_left(&col[c]) != 0)
+			bad = 1;
+	if (bad)
+		return DH_ECORRUPT;
+	it->block = b;
+	return 0;
+}
+
+static int get_addr(struct seg *sg, uint32_t id, struct dh_addr *a)
+{
+	const uint8_t *p;
+	uint32_t n;
+	int rc = tab_item(sg, SEG_TAB_ADDR, id, &p, &n);
+	if (rc)
+		return rc;
+	if (n != STORE_ADDR_KEY)
+		return DH_ECORRUPT;
+	store__addr_from_key(a, p, n);
+	return 0;
+}
+
+static int get_str(struct seg *sg, uint32_t id, const char **s, uint32_t *n)
+{
+	const uint8_t *p;
+	int rc = tab_item(sg, SEG_TAB_STR, id, &p, n);
+	*s = (const char *)p;
+	return rc;
+}
+
+/* Fills it->ev from a decoded row. Returns 1 when it matches the plan,
+ * 0 when not, or a negative code. */
+static int materialize(struct seg_iter *it, const struct srow *r)
+{
+	struct seg *sg = it->sg;
+	const struct splan *p = it->p;
+	struct ev_event *ev = &it->ev;
+	struct dns_msg *m = &ev->msg;
+	const char *s;
+	uint32_t n;
+	int rc;
+
+	if (r->ts < p->since || r->ts >= p->until)
+		return 0;
+	ev->ts_ns = r->ts;
+	if ((rc = get_str(sg, r->observer, &s, &n)))
+		return rc;
+	if (n >= sizeof(ev->observer))
+		return DH_ECORRUPT;
+	if (p->observer && strcmp(p->observer, s) != 0)
+		return 0;
+	memcpy(ev->observer, s, n + 1);
+	m->has_question = r->qname != STORE_NONE;
+	m->qname_len = 0;
+	m->qname[0] = '\0';
+	if (m->has_question) {
+		if ((rc = get_str(sg, r->qname, &s, &n)))
+			return rc;
+		if (n >= sizeof(m->qname))
+			return DH_ECORRUPT;
+		memcpy(m->qname, s, n + 1);
+		m->qname_len = (uint16_t)n;
+	}
+	if (p->qname && (!m->has_question || strcmp(p->qname, m->qname) != 0))
+		return 0;
+	if ((rc = get_addr(sg, r->src, &ev->src)) || (rc = get_addr(sg, r->dst, &ev->dst)))
+		return rc;
+	int qr = (r->flags & DNS_FLAG_QR) != 0;
+	const struct dh_addr *client = qr ? &ev->dst : &ev->src;
+	const struct dh_addr *server = qr ? &ev->src : &ev->dst;
+	if ((p->client.family != DH_AF_NONE && !dh_addr_equal(&p->client, client)) ||
+	    (p->server.family != DH_AF_NONE && !dh_addr_equal(&p->server, server)) ||
+	    (p->src.family != DH_AF_NONE && !dh_addr_equal(&p->src, &ev->src)) ||
+	    (p->dst.family != DH_AF_NONE && !dh_addr_equal(&p->dst, &ev->dst)))
+		return 0;
+
+	ev->role = r->role;
+	ev->transport = r->transport;
+	ev->sport = r->sport;
+	ev->dport = r->dport;
+	ev->size = r->size;
+	ev->rtt_ns = r->rtt;
+	m->wire = NULL;
+	m->wire_len = 0;
+	m->id = r->id;
+	m->flags = r->flags;
+	m->qdcount = r->qd;
+	m->ancount = r->an;
+	m->nscount = r->ns;
+	m->arcount = r->ar;
+	m->qtype = r->qtype;
+	m->qclass = r->qclass;
+	m->err = 0;
+	m->rr_dropped = r->rr_dropped;
+	memset(&m->edns, 0, sizeof(m->edns));
+	if (r->edns & 1) {
+		m->edns.present = 1;
+		m->edns.version = r->edns_version;
+		m->edns.do_bit = (r->edns & 2) != 0;
+		m->edns.udp_size = r->udp_size;
+		m->edns.ext_rcode = r->ext_rcode;
+		if (r->edns & 4) {
+			m->edns.ecs_present = 1;
+			m->edns.ecs_source_prefix = r->ecs_source;
+			m->edns.ecs_scope_prefix = r->ecs_scope;
+			if ((rc = get_addr(sg, r->ecs_addr, &m->edns.ecs_addr)))
+				return rc;
+		}
+	}
+	m->rr_count = 0;
+	if (r->aset != STORE_NONE) {
+		const uint8_t *ap;
+		uint32_t an;
+		if ((rc = tab_item(sg, SEG_TAB_ASET, r->aset, &ap, &an)))
+			return rc;
+		struct cur c;
+		cur_init(&c, ap, an);
+		uint64_t cnt = store__cur_varint(&c);
+		if (cnt > DNS_RR_MAX)
+			return DH_ECORRUPT;
+		for (uint64_t i = 0; i < cnt; i++) {
+			struct dns_rr *rr = &m->rr[i];
+			rr->section = cur_u8(&c);
+			rr->type = (uint16_t)store__cur_varint(&c);
+			rr->rclass = (uint16_t)store__cur_varint(&c);
+			rr->ttl = (uint32_t)store__cur_varint(&c);
+			uint64_t o = store__cur_varint(&c), d = store__cur_varint(&c);
+			if (c.err || o >= UINT32_MAX || d >= UINT32_MAX)
+				return DH_ECORRUPT;
+			rr->owner = rr->rdata = rr->rdlen = 0;
+			if ((rc = get_str(sg, (uint32_t)o, &rr->owner_text, &n)) ||
+			    (rc = get_str(sg, (uint32_t)d, &rr->data_text, &n)))
+				return rc;
+		}
+		m->rr_count = (uint16_t)cnt;
+	}
+	return 1;
+}
+
+int store__seg_iter_next(struct seg_iter *it, const struct ev_event **ev)
+{
+	if (it->err)
+		return it->err;
+	for (;;) {
+		uint32_t e;
+		if (it->all) {
+			if (it->pos >= it->hi)
+				return 0;
+			e = it->pos++;
+		} else {
+			if (it->pos >= it->ncand)
+				return 0;
+			e = it->cand[it->pos++];
+		}
+		uint32_t b = e / it->sg->bsize;
+		int rc = 0;
+		if ((int64_t)b != it->block)
+			rc = block_decode(it, b);
+		if (!rc) {
+			const struct srow *r = &it->rows[e - b * it->sg->bsize];
+			/* Past the window's end nothing later can match. */
+			if (r->ts >= it->p->until)
+				return 0;
+			rc = materialize(it, r);
+			if (rc == 1) {
+				*ev = &it->ev;
+				return 1;
+			}
+		}
+		if (rc < 0) {
+			it->err = rc;
+			return rc;
+		}
+	}
+}

@@ -1,0 +1,534 @@
+/*
+ * seg_write.c - writes a batch of buffered rows as one immutable segment
+ * file (format in seg_format.h): column blocks, per-segment dictionaries
+ * and three posting-list indexes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "store/seg_format.h"
+#include "store/store_int.h"
+#include "util/cursor.h"
+#include "util/err.h"
+
+/* Maps the buffer's dictionary ids to dense segment ids in order of first
+ * use, so that a segment carries only what its events name. */
+struct remap {
+	uint32_t *map;  /* owned; buffer id -> segment id or STORE_NONE */
+	uint32_t *used; /* owned; segment id -> buffer id */
+	uint32_t n;
+};
+
+static int remap_init(struct remap *m, uint32_t size)
+{
+	m->n = 0;
+	m->map = malloc(((size_t)size + 1) * sizeof(*m->map));
+	m->used = malloc(((size_t)size + 1) * sizeof(*m->used));
+	if (!m->map || !m->used)
+		return -ENOMEM;
+	memset(m->map, 0xff, ((size_t)size + 1) * sizeof(*m->map));
+	return 0;
+}
+
+static void remap_release(struct remap *m)
+{
+	free(m->map);
+	free(m->used);
+}
+
+static uint32_t remap_id(struct remap *m, uint32_t id)
+{
+	if (m->map[id] == STORE_NONE) {
+		m->map[id] = m->n;
+		m->used[m->n++] = id;
+	}
+	return m->map[id];
+}
+
+struct writer {
+	int fd;
+	uint64_t pos;
+	int err;
+	ZSTD_CCtx *zc;
+	struct sbuf z;      /* compression output */
+	struct sbuf footer; /* footer under construction */
+};
+
+static void w_write(struct writer *w, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (!w->err && n) {
+		ssize_t k = write(w->fd, b, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			w->err = -errno;
+			return;
+		}
+		b += k;
+		n -= (size_t)k;
+		w->pos += (uint64_t)k;
+	}
+}
+
+/* Compresses raw and writes it as one frame; describes it in the footer
+ * as offset, compressed length, raw length, CRC-32C. */
+static void w_frame(struct writer *w, const struct sbuf *raw, int zlevel)
+{
+	if (w->err)
+		return;
+	size_t bound = ZSTD_compressBound(raw->len);
+	w->z.len = 0;
+	if (!store__sbuf_room(&w->z, bound)) {
+		w->err = -ENOMEM;
+		return;
+	}
+	size_t c = ZSTD_compressCCtx(w->zc, w->z.p, bound, raw->p, raw->len, zlevel);
+	if (ZSTD_isError(c)) {
+		w->err = -ENOMEM;
+		return;
+	}
+	store__sbuf_varint(&w->footer, w->pos);
+	store__sbuf_varint(&w->footer, c);
+	store__sbuf_varint(&w->footer, raw->len);
+	store__sbuf_u32le(&w->footer, store__crc32c(0, w->z.p, c));
+	w_write(w, w->z.p, c);
+}
+
+/* Appends an answer set re-encoded with segment string ids. */
+static int aset_remap(struct sbuf *out, const uint8_t *p, uint32_t n, struct remap *strs)
+{
+	struct cur c;
+	cur_init(&c, p, n);
+	uint64_t cnt = store__cur_varint(&c);
+	store__sbuf_varint(out, cnt);
+	for (uint64_t i = 0; i < cnt && !c.err; i++) {
+		store__sbuf_u8(out, cur_u8(&c));
+		store__sbuf_varint(out, store__cur_varint(&c)); /* type */
+		store__sbuf_varint(out, store__cur_varint(&c)); /* class */
+		store__sbuf_varint(out, store__cur_varint(&c)); /* ttl */
+		for (int k = 0; k < 2; k++) {
+			uint64_t id = store__cur_varint(&c);
+			store__sbuf_varint(out, remap_id(strs, (uint32_t)id));
+		}
+	}
+	return c.err ? c.err : out->err;
+}
+
+/* Writes one dictionary as chunks: items are varint length, bytes, NUL
+ * (the NUL lets the reader hand out C strings inside the chunk). */
+static void w_table(struct writer *w, const struct itab *t, const uint32_t *ids, uint32_t n,
+                    const struct sbuf *items, const uint64_t *item_off, int zlevel,
+                    struct sbuf *meta)
+{
+	struct sbuf raw = {0};
+	uint32_t nchunks = (n + SEG_CHUNK_ITEMS - 1) / SEG_CHUNK_ITEMS;
+	struct sbuf *saved = &w->footer;
+	struct sbuf chunkmeta = {0};
+	/* Frames describe themselves into w->footer; collect them apart so
+	 * that the table's header comes first. */
+	struct sbuf keep = *saved;
+	*saved = chunkmeta;
+	for (uint32_t c = 0; c < nchunks && !w->err; c++) {
+		raw.len = 0;
+		uint32_t end = (c + 1) * SEG_CHUNK_ITEMS < n ? (c + 1) * SEG_CHUNK_ITEMS : n;
+		for (uint32_t i = c * SEG_CHUNK_ITEMS; i < end; i++) {
+			const uint8_t *p;
+			uint32_t len;
+			if (t) {
+				p = store__itab_get(t, ids[i], &len);
+			} else {
+				p = items->p + item_off[i];
+				len = (uint32_t)(item_off[i + 1] - item_off[i]);
+			}
+			store__sbuf_varint(&raw, len);
+			store__sbuf_put(&raw, p, len);
+			store__sbuf_u8(&raw, 0);
+		}
+		if (raw.err) {
+			w->err = raw.err;
+			break;
+		}
+		w_frame(w, &raw, zlevel);
+	}
+	chunkmeta = *saved;
+	*saved = keep;
+	store__sbuf_varint(meta, n);
+	store__sbuf_varint(meta, SEG_CHUNK_ITEMS);
+	store__sbuf_varint(meta, nchunks);
+	store__sbuf_put(meta, chunkmeta.p, chunkmeta.len);
+	if (chunkmeta.err || raw.err)
+		w->err = -ENOMEM;
+	store__sbuf_release(&chunkmeta);
+	store__sbuf_release(&raw);
+}
+
+struct ientry {
+	uint64_t key;
+	uint32_t first; /* index into the grouped event list */
+	uint32_t count;
+};
+
+static int ientry_cmp(const void *a, const void *b)
+{
+	const struct ientry *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Encodes a sorted list of event numbers: delta varints, or a bitmap over
+ * the segment's events when that is smaller (a key in most events, such
+ * as one of two servers, then costs one bit per event). */
+static void post_encode(struct sbuf *out, const uint32_t *ev, uint32_t n, uint32_t nevents,
+                        uint32_t *count_field)
+{
+	size_t start = out->len;
+	uint32_t prev = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		store__sbuf_varint(out, i ? ev[i] - prev : ev[i]);
+		prev = ev[i];
+	}
+	size_t bitmap = ((size_t)nevents + 7) / 8;
+	if (out->len - start > bitmap) {
+		out->len = start;
+		uint8_t *bm = store__sbuf_room(out, bitmap);
+		if (!bm)
+			return;
+		memset(bm, 0, bitmap);
+		for (uint32_t i = 0; i < n; i++)
+			bm[ev[i] >> 3] |= (uint8_t)(1u << (ev[i] & 7));
+		out->len += bitmap;
+		*count_field = n | SEG_POST_BITMAP;
+		return;
+	}
+	*count_field = n;
+}
+
+/*
+ * Writes one index. keys[e] is the segment key id of event e or
+ * STORE_NONE; hashes[k] the hash of key id k. Emits entries then postings
+ * and describes the index in the footer.
+ */
+static int w_index(struct writer *w, const uint32_t *keys, uint32_t nevents, const uint64_t *hashes,
+                   uint32_t nkeys)
+{
+	int rc = 0;
+	uint32_t *cnt = calloc((size_t)nkeys + 1, sizeof(*cnt));
+	uint32_t *grouped = malloc(((size_t)nevents + 1) * sizeof(*grouped));
+	struct ientry *ent = malloc(((size_t)nkeys + 1) * sizeof(*ent));
+	struct sbuf post = {0}, entries = {0};
+	uint32_t *merged = NULL;
+	if (!cnt || !grouped || !ent) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Counting sort by key keeps each key's events in event order. */
+	for (uint32_t e = 0; e < nevents; e++)
+		if (keys[e] != STORE_NONE)
+			cnt[keys[e]]++;
+	uint32_t sum = 0, nent = 0;
+	for (uint32_t k = 0; k < nkeys; k++) {
+		uint32_t c = cnt[k];
+		if (c) {
+			ent[nent].key = hashes[k];
+			ent[nent].first = sum;
+			ent[nent].count = c;
+			nent++;
+		}
+		cnt[k] = sum;
+		sum += c;
+	}
+	for (uint32_t e = 0; e < nevents; e++)
+		if (keys[e] != STORE_NONE)
+			grouped[cnt[keys[e]]++] = e;
+	qsort(ent, nent, sizeof(*ent), ientry_cmp);
+
+	uint32_t i = 0;
+	while (i < nent) {
+		/* Keys whose hashes collide share one posting list; the reader
+		 * checks every event against the query anyway. */
+		uint32_t j = i + 1, total = ent[i].count;
+		while (j < nent && ent[j].key == ent[i].key)
+			total += ent[j++].count;
+		const uint32_t *list = grouped + ent[i].first;
+		if (j > i + 1) {
+			free(merged);
+			merged = malloc((size_t)total * sizeof(*merged));
+			if (!merged) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			uint32_t m = 0;
+			for (uint32_t k = i; k < j; k++) {
+				memcpy(merged + m, grouped + ent[k].first,
+				       ent[k].count * sizeof(*merged));
+				m += ent[k].count;
+			}
+			qsort(merged, total, sizeof(*merged), u32_cmp);
+			list = merged;
+		}
+		uint32_t count_field = 0;
+		store__sbuf_u64le(&entries, ent[i].key);
+		store__sbuf_u32le(&entries, (uint32_t)post.len);
+		post_encode(&post, list, total, nevents, &count_field);
+		store__sbuf_u32le(&entries, count_field);
+		i = j;
+	}
+	if (entries.err || post.err) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	uint64_t off = w->pos;
+	w_write(w, entries.p, entries.len);
+	w_write(w, post.p, post.len);
+	store__sbuf_varint(&w->footer, off);
+	store__sbuf_varint(&w->footer, entries.len / SEG_INDEX_ENTRY);
+	store__sbuf_varint(&w->footer, off + entries.len);
+	store__sbuf_varint(&w->footer, post.len);
+	rc = w->err;
+out:
+	free(cnt);
+	free(grouped);
+	free(ent);
+	free(merged);
+	store__sbuf_release(&post);
+	store__sbuf_release(&entries);
+	return rc;
+}
+
+static void put_u16(struct sbuf *b, unsigned v)
+{
+	store__sbuf_u16le(b, v);
+}
+
+int store__seg_write(const char *path, const struct srow *rows, const uint32_t *order, size_t n,
+                     const struct sdict *d, int zlevel, uint64_t *bytes)
+{
+	int rc = 0;
+	struct writer w = {.fd = -1};
+	struct remap strs = {0}, addrs = {0}, asets = {0};
+	struct sbuf col[COL_N];
+	struct sbuf raw = {0}, tabmeta = {0}, aset_items = {0};
+	uint64_t *aset_off = NULL, *hashes = NULL;
+	uint32_t *keys[SEG_NIDX] = {NULL, NULL, NULL};
+	memset(col, 0, sizeof(col));
+
+	if (n == 0 || n > UINT32_MAX / 2)
+		return DH_EUSAGE;
+	if ((rc = remap_init(&strs, d->str.n)) || (rc = remap_init(&addrs, d->addr.n)) ||
+	    (rc = remap_init(&asets, d->aset.n)))
+		goto out;
+	for (int k = 0; k < SEG_NIDX; k++) {
+		keys[k] = malloc(n * sizeof(*keys[k]));
+		if (!keys[k]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	w.zc = ZSTD_createCCtx();
+	if (!w.zc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	w.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w.fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	w_write(&w, SEG_MAGIC, SEG_MAGIC_LEN);
+
+	int64_t tmin = rows[order[0]].ts, tmax = rows[order[n - 1]].ts;
+	uint32_t nblocks = (uint32_t)((n + STORE_BLOCK_EVENTS - 1) / STORE_BLOCK_EVENTS);
+	store__sbuf_varint(&w.footer, SEG_VERSION);
+	store__sbuf_varint(&w.footer, n);
+	store__sbuf_varint(&w.footer, store__zigzag(tmin));
+	store__sbuf_varint(&w.footer, store__zigzag(tmax));
+	store__sbuf_varint(&w.footer, STORE_BLOCK_EVENTS);
+	store__sbuf_varint(&w.footer, nblocks);
+
+	for (uint32_t b = 0; b < nblocks && !w.err; b++) {
+		size_t lo = (size_t)b * STORE_BLOCK_EVENTS;
+		size_t hi = lo + STORE_BLOCK_EVENTS < n ? lo + STORE_BLOCK_EVENTS : n;
+		for (int c = 0; c < COL_N; c++)
+			col[c].len = 0;
+		int64_t prev = tmin;
+		for (size_t i = lo; i < hi; i++) {
+			const struct srow *r = &rows[order[i]];
+			/* Sorted input makes every delta non-negative. */
+			store__sbuf_varint(&col[COL_TS], (uint64_t)(r->ts - prev));
+			prev = r->ts;
+			store__sbuf_varint(&col[COL_OBSERVER], remap_id(&strs, r->observer));
+			store__sbuf_u8(&col[COL_ROLE], r->role);
+			store__sbuf_u8(&col[COL_TRANSPORT], r->transport);
+			uint32_t src = remap_id(&addrs, r->src), dst = remap_id(&addrs, r->dst);
+			store__sbuf_varint(&col[COL_SRC], src);
+			store__sbuf_varint(&col[COL_DST], dst);
+			put_u16(&col[COL_SPORT], r->sport);
+			put_u16(&col[COL_DPORT], r->dport);
+			store__sbuf_varint(&col[COL_SIZE], r->size);
+			store__sbuf_varint(&col[COL_RTT], store__zigzag(r->rtt));
+			put_u16(&col[COL_ID], r->id);
+			put_u16(&col[COL_FLAGS], r->flags);
+			uint32_t qn = STORE_NONE;
+			if (r->qname != STORE_NONE)
+				qn = remap_id(&strs, r->qname);
+			store__sbuf_varint(&col[COL_QNAME],
+			                   qn == STORE_NONE ? 0 : (uint64_t)qn + 1);
+			store__sbuf_varint(&col[COL_QTYPE], r->qtype);
+			store__sbuf_varint(&col[COL_QCLASS], r->qclass);
+			store__sbuf_varint(&col[COL_COUNTS], r->qd);
+			store__sbuf_varint(&col[COL_COUNTS], r->an);
+			store__sbuf_varint(&col[COL_COUNTS], r->ns);
+			store__sbuf_varint(&col[COL_COUNTS], r->ar);
+			store__sbuf_varint(&col[COL_COUNTS], r->rr_dropped);
+			store__sbuf_u8(&col[COL_EDNS], r->edns);
+			if (r->edns & 1) {
+				store__sbuf_u8(&col[COL_EDNS], r->edns_version);
+				store__sbuf_varint(&col[COL_EDNS], r->udp_size);
+				store__sbuf_u8(&col[COL_EDNS], r->ext_rcode);
+				if (r->edns & 4) {
+					store__sbuf_u8(&col[COL_EDNS], r->ecs_source);
+					store__sbuf_u8(&col[COL_EDNS], r->ecs_scope);
+					store__sbuf_varint(&col[COL_EDNS],
+					                   remap_id(&addrs, r->ecs_addr));
+				}
+			}
+			uint64_t as = 0;
+			if (r->aset != STORE_NONE)
+				as = (uint64_t)remap_id(&asets, r->aset) + 1;
+			store__sbuf_varint(&col[COL_ASET], as);
+
+			/* Index keys: the client is the querying side (the source
+			 * of a query, the destination of a response). */
+			int qr = (r->flags & DNS_FLAG_QR) != 0;
+			uint32_t cl = qr ? dst : src, sv = qr ? src : dst;
+			keys[SEG_IDX_NAME][i] = qn;
+			keys[SEG_IDX_CLIENT][i] = cl;
+			keys[SEG_IDX_SERVER][i] = sv;
+		}
+		raw.len = 0;
+		store__sbuf_varint(&raw, COL_N);
+		for (int c = 0; c < COL_N; c++)
+			store__sbuf_varint(&raw, col[c].len);
+		for (int c = 0; c < COL_N; c++) {
+			store__sbuf_put(&raw, col[c].p, col[c].len);
+			if (col[c].err)
+				raw.err = col[c].err;
+		}
+		if (raw.err) {
+			rc = raw.err;
+			goto out;
+		}
+		int64_t bmin = rows[order[lo]].ts, bmax = rows[order[hi - 1]].ts;
+		store__sbuf_varint(&w.footer, store__zigzag(bmin));
+		store__sbuf_varint(&w.footer, store__zigzag(bmax));
+		w_frame(&w, &raw, zlevel);
+	}
+	if (w.err) {
+		rc = w.err;
+		goto out;
+	}
+
+	/* Answer sets refer to strings: re-encode them first so that the
+	 * strings they name get segment ids before the string table is
+	 * written. */
+	aset_off = malloc(((size_t)asets.n + 1) * sizeof(*aset_off));
+	if (!aset_off) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < asets.n; i++) {
+		uint32_t len;
+		const uint8_t *p = store__itab_get(&d->aset, asets.used[i], &len);
+		aset_off[i] = aset_items.len;
+		if ((rc = aset_remap(&aset_items, p, len, &strs)))
+			goto out;
+	}
+	aset_off[asets.n] = aset_items.len;
+	w_table(&w, &d->str, strs.used, strs.n, NULL, NULL, zlevel, &tabmeta);
+	w_table(&w, &d->addr, addrs.used, addrs.n, NULL, NULL, zlevel, &tabmeta);
+	w_table(&w, NULL, NULL, asets.n, &aset_items, aset_off, zlevel, &tabmeta);
+	if (w.err || tabmeta.err) {
+		rc = w.err ? w.err : tabmeta.err;
+		goto out;
+	}
+	store__sbuf_put(&w.footer, tabmeta.p, tabmeta.len);
+
+	/* Index keys are hashes of the text or address bytes, so a lookup
+	 * needs no dictionary search: hash, binary search, read postings. */
+	uint32_t maxkeys = strs.n > addrs.n ? strs.n : addrs.n;
+	hashes = malloc(((size_t)maxkeys + 1) * sizeof(*hashes));
+	if (!hashes) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < strs.n; i++)
+		hashes[i] = d->str.hash[strs.used[i]];
+	if ((rc = w_index(&w, keys[SEG_IDX_NAME], (uint32_t)n, hashes, strs.n)))
+		goto out;
+	for (uint32_t i = 0; i < addrs.n; i++)
+		hashes[i] = d->addr.hash[addrs.used[i]];
+	if ((rc = w_index(&w, keys[SEG_IDX_CLIENT], (uint32_t)n, hashes, addrs.n)) ||
+	    (rc = w_index(&w, keys[SEG_IDX_SERVER], (uint32_t)n, hashes, addrs.n)))
+		goto out;
+
+	if (w.footer.err) {
+		rc = w.footer.err;
+		goto out;
+	}
+	uint64_t foff = w.pos;
+	store__sbuf_u32le(&w.footer, store__crc32c(0, w.footer.p, w.footer.len));
+	uint32_t flen = (uint32_t)w.footer.len;
+	w_write(&w, w.footer.p, w.footer.len);
+	struct sbuf tr = {0};
+	store__sbuf_u64le(&tr, foff);
+	store__sbuf_u32le(&tr, flen);
+	store__sbuf_put(&tr, SEG_TRAILER_MAGIC, 4);
+	if (tr.err) {
+		rc = tr.err;
+		goto out;
+	}
+	w_write(&w, tr.p, tr.len);
+	store__sbuf_release(&tr);
+	if (w.err) {
+		rc = w.err;
+		goto out;
+	}
+	/* The segment must be on disk before the catalog names it. */
+	if (fsync(w.fd) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (bytes)
+		*bytes = w.pos;
+out:
+	if (w.fd >= 0 && close(w.fd) < 0 && !rc)
+		rc = -errno;
+	ZSTD_freeCCtx(w.zc);
+	store__sbuf_release(&w.z);
+	store__sbuf_release(&w.footer);
+	for (int c = 0; c < COL_N; c++)
+		store__sbuf_release(&col[c]);
+	store__sbuf_release(&raw);
+	store__sbuf_release(&tabmeta);
+	store__sbuf_release(&aset_items);
+	free(aset_off);
+	free(hashes);
+	for (int k = 0; k < SEG_NIDX; k++)
+		free(keys[k]);
+	remap_release(&strs);
+	remap_release(&addrs);
+	remap_release(&asets);
+	return rc;
+}

@@ -1,0 +1,912 @@
+/*
+ * store.c - the store handle: catalog (SQLite), ingest buffer, segment
+ * commit, retention and statistics.
+ *
+ * Directory layout: DIR/catalog.db (SQLite, WAL), DIR/seg/N.dhs (segment
+ * files), DIR/lock (held by the one writer). doc/store.md describes the
+ * catalog tables.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store_int.h"
+#include "util/err.h"
+#include "wire/dns_text.h"
+
+/* One partition per hour of event time: retention works in hours, and an
+ * hour at 100k events/s (360 M events) still lists only a few hundred
+ * segments. */
+#define PARTITION_NS (3600LL * 1000000000LL)
+
+#define DEFAULT_BUFFER_EVENTS (1u << 20)
+/* A second bound on the buffer: rows plus dictionary bytes. */
+#define MAX_BUFFER_BYTES ((size_t)256 << 20)
+
+/* zstd level 3 (its default): level 1 loses ~10% size, levels above 5
+ * cost more CPU than ingest at 500k events/s can give (doc/store.md). */
+#define ZLEVEL 3
+
+struct store {
+	char *dir; /* owned */
+	int flags;
+	int lockfd;
+	sqlite3 *db;
+
+	/* The ingest in progress. */
+	int64_t file_id;    /* files.id, 0 = events without a file */
+	uint64_t file_base; /* events committed before this session */
+	uint64_t file_added;
+	int in_file;
+
+	struct srow *rows; /* owned */
+	size_t nrows, caprows, max_rows;
+	struct sdict dict;
+	struct sbuf aset; /* scratch for encoding one answer set */
+	int64_t next_seg;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
+    "CREATE TABLE IF NOT EXISTS partitions(id INTEGER PRIMARY KEY,"
+    " start_ns INTEGER NOT NULL UNIQUE, end_ns INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY,"
+    " partition_id INTEGER NOT NULL REFERENCES partitions(id),"
+    " file TEXT NOT NULL UNIQUE, tmin INTEGER NOT NULL, tmax INTEGER NOT NULL,"
+    " events INTEGER NOT NULL, bytes INTEGER NOT NULL, created_ns INTEGER);"
+    "CREATE INDEX IF NOT EXISTS segments_time ON segments(tmin, tmax);"
+    "CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY, path TEXT,"
+    " hash BLOB NOT NULL UNIQUE, events_committed INTEGER NOT NULL DEFAULT 0,"
+    " complete INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS observers(name TEXT PRIMARY KEY,"
+    " first_ns INTEGER, last_ns INTEGER, events INTEGER NOT NULL DEFAULT 0);"
+    "INSERT OR IGNORE INTO meta VALUES('format', 1);";
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+static int db_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : DH_EDB;
+}
+
+static int path_join(char *buf, size_t buflen, const char *a, const char *b)
+{
+	int n = snprintf(buf, buflen, "%s/%s", a, b);
+	return (n < 0 || (size_t)n >= buflen) ? DH_ESPACE : 0;
+}
+
+int store__seg_path(struct store *s, const char *file, char *buf, size_t buflen)
+{
+	int n = snprintf(buf, buflen, "%s/seg/%s", s->dir, file);
+	return (n < 0 || (size_t)n >= buflen) ? DH_ESPACE : 0;
+}
+
+/* Removes segment files the catalog does not name: leftovers of a write
+ * that crashed before its commit, or of a retention that crashed after. */
+static int sweep_orphans(struct store *s)
+{
+	int rc = 0;
+	char path[4096];
+	DIR *d = NULL;
+	sqlite3_stmt *st = NULL;
+	if ((rc = path_join(path, sizeof(path), s->dir, "seg")))
+		return rc;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM segments WHERE file = ?1", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		rc = DH_EDB;
+		goto out;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, de->d_name, -1, SQLITE_TRANSIENT);
+		int r = sqlite3_step(st);
+		if (r == SQLITE_ROW)
+			continue;
+		if (r != SQLITE_DONE) {
+			rc = DH_EDB;
+			goto out;
+		}
+		char f[4096];
+		if (store__seg_path(s, de->d_name, f, sizeof(f)) == 0)
+			(void)unlink(f);
+	}
+out:
+	sqlite3_finalize(st);
+	closedir(d);
+	return rc;
+}
+
+static int64_t query_i64(sqlite3 *db, const char *sql, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*rc = DH_EDB;
+		return 0;
+	}
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		*rc = DH_EDB;
+	sqlite3_finalize(st);
+	return v;
+}
+
+int store_open(struct store **out, const char *dir, int flags)
+{
+	int rc = 0;
+	char path[4096];
+	struct store *s = NULL;
+	*out = NULL;
+	if (!dir || !*dir || ((flags & STORE_CREATE) && (flags & STORE_READONLY)))
+		return DH_EUSAGE;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->lockfd = -1;
+	s->flags = flags;
+	s->max_rows = DEFAULT_BUFFER_EVENTS;
+	store__itab_init(&s->dict.str);
+	store__itab_init(&s->dict.addr);
+	store__itab_init(&s->dict.aset);
+	s->dir = strdup(dir);
+	if (!s->dir) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (flags & STORE_CREATE) {
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			goto out;
+		}
+		if ((rc = path_join(path, sizeof(path), dir, "seg")))
+			goto out;
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			goto out;
+		}
+	}
+	int ro = (flags & STORE_READONLY) != 0;
+	if (!ro) {
+		/* One writer per store: a second one would sweep the first
+		 * one's segment files in flight as orphans. */
+		if ((rc = path_join(path, sizeof(path), dir, "lock")))
+			goto out;
+		s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (s->lockfd < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
+			rc = -errno;
+			goto out;
+		}
+	}
+	if ((rc = path_join(path, sizeof(path), dir, "catalog.db")))
+		goto out;
+	int oflags = ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (flags & STORE_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (!ro && !(flags & STORE_CREATE) && access(path, F_OK) < 0) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+		rc = ro ? -ENOENT : DH_EDB;
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (!ro) {
+		/* WAL lets readers run beside the writer; synchronous=NORMAL
+		 * may lose the last commit at power loss but never breaks the
+		 * catalog, and a lost commit only leaves orphan segments that
+		 * the next open sweeps and a position the next ingest redoes. */
+		if ((rc = db_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")) ||
+		    (rc = db_exec(s->db, schema)))
+			goto out;
+		if ((rc = sweep_orphans(s)))
+			goto out;
+	} else {
+		/* A read-only handle must still find a catalog. */
+		query_i64(s->db, "SELECT count(*) FROM segments", &rc);
+		if (rc)
+			goto out;
+	}
+	s->next_seg = query_i64(s->db, "SELECT coalesce(max(id), 0) + 1 FROM segments", &rc);
+out:
+	if (rc) {
+		store_close(s);
+		s = NULL;
+	}
+	*out = s;
+	return rc;
+}
+
+static void buffer_reset(struct store *s)
+{
+	s->nrows = 0;
+	store__itab_reset(&s->dict.str);
+	store__itab_reset(&s->dict.addr);
+	store__itab_reset(&s->dict.aset);
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	free(s->rows);
+	store__itab_release(&s->dict.str);
+	store__itab_release(&s->dict.addr);
+	store__itab_release(&s->dict.aset);
+	store__sbuf_release(&s->aset);
+	free(s->dir);
+	free(s);
+}
+
+int store_set_buffer(struct store *s, uint64_t max_events)
+{
+	if (!s || max_events == 0 || max_events > UINT32_MAX / 4)
+		return DH_EUSAGE;
+	s->max_rows = (size_t)max_events;
+	return 0;
+}
+
+int store_ingest_begin(struct store *s, const char *path, const uint8_t *hash, size_t hashlen,
+                       uint64_t *skip)
+{
+	int rc = 0;
+	sqlite3_stmt *st = NULL;
+	if (!s || !hash || hashlen == 0 || hashlen > 64 || !skip || (s->flags & STORE_READONLY))
+		return DH_EUSAGE;
+	if (s->in_file || s->nrows)
+		return DH_EUSAGE;
+	*skip = 0;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT id, events_committed, complete FROM files WHERE hash = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return DH_EDB;
+	sqlite3_bind_blob(st, 1, hash, (int)hashlen, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 2)) {
+			rc = DH_EEXIST;
+			goto out;
+		}
+		s->file_id = sqlite3_column_int64(st, 0);
+		s->file_base = (uint64_t)sqlite3_column_int64(st, 1);
+	} else if (r == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(s->db, "INSERT INTO files(path, hash) VALUES(?1, ?2)", -1,
+		                       &st, NULL) != SQLITE_OK) {
+			rc = DH_EDB;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, path ? path : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 2, hash, (int)hashlen, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = DH_EDB;
+			goto out;
+		}
+		s->file_id = sqlite3_last_insert_rowid(s->db);
+		s->file_base = 0;
+	} else {
+		rc = DH_EDB;
+		goto out;
+	}
+	s->file_added = 0;
+	s->in_file = 1;
+	*skip = s->file_base;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int intern_addr(struct store *s, const struct dh_addr *a, uint32_t *id)
+{
+	uint8_t k[STORE_ADDR_KEY];
+	store__addr_key(a, k);
+	return store__itab_put(&s->dict.addr, k, sizeof(k), id);
+}
+
+static int intern_str(struct store *s, const char *p, size_t n, uint32_t *id)
+{
+	return store__itab_put(&s->dict.str, p, n, id);
+}
+
+/* Encodes the event's records (all sections but OPT, whose content the
+ * EDNS summary keeps) as an answer set and interns it. */
+static int intern_records(struct store *s, const struct ev_event *ev, uint32_t *id)
+{
+	const struct dns_msg *m = &ev->msg;
+	char owner[DNS_NAME_TEXT_MAX];
+	/* RDATA of 65535 octets renders to at most ~4 characters each. */
+	static const size_t datamax = 4 * 65536;
+	char *data = NULL;
+	int rc = 0;
+	unsigned kept = 0;
+	struct sbuf *b = &s->aset;
+	b->len = 0;
+	b->err = 0;
+	store__sbuf_varint(b, 0); /* count, patched below (fits one byte) */
+	for (unsigned i = 0; i < m->rr_count && i < DNS_RR_MAX; i++) {
+		const struct dns_rr *rr = &m->rr[i];
+		if (rr->type == DNS_T_OPT)
+			continue;
+		const char *ot = rr->owner_text, *dt = rr->data_text;
+		if (!ot) {
+			if (dns_rr_owner_text(m, rr, owner, sizeof(owner)) < 0)
+				owner[0] = '\0';
+			ot = owner;
+		}
+		if (!dt) {
+			if (!data) {
+				data = malloc(datamax);
+				if (!data) {
+					rc = -ENOMEM;
+					goto out;
+				}
+			}
+			int n = dns_rr_data_text(m, rr, data, datamax);
+			if (n < 0 && n != DH_ESPACE)
+				data[0] = '\0';
+			dt = data;
+		}
+		uint32_t oid, did;
+		if ((rc = intern_str(s, ot, strlen(ot), &oid)) ||
+		    (rc = intern_str(s, dt, strlen(dt), &did)))
+			goto out;
+		store__sbuf_u8(b, rr->section);
+		store__sbuf_varint(b, rr->type);
+		store__sbuf_varint(b, rr->rclass);
+		store__sbuf_varint(b, rr->ttl);
+		store__sbuf_varint(b, oid);
+		store__sbuf_varint(b, did);
+		kept++;
+	}
+	if (b->err) {
+		rc = b->err;
+		goto out;
+	}
+	*id = STORE_NONE;
+	if (kept) {
+		b->p[0] = (uint8_t)kept; /* DNS_RR_MAX < 128: one varint byte */
+		rc = store__itab_put(&s->dict.aset, b->p, b->len, id);
+	}
+out:
+	free(data);
+	return rc;
+}
+
+static size_t buffer_bytes(const struct store *s)
+{
+	return s->nrows * sizeof(struct srow) + s->dict.str.data.len + s->dict.addr.data.len +
+	       s->dict.aset.data.len;
+}
+
+static int flush(struct store *s, int complete);
+
+int store_ingest_add(struct store *s, const struct ev_event *ev)
+{
+	int rc;
+	if (!s || !ev || (s->flags & STORE_READONLY))
+		return DH_EUSAGE;
+	if (s->nrows == s->caprows) {
+		size_t cap = s->caprows ? s->caprows * 2 : 4096;
+		if (cap > s->max_rows)
+			cap = s->max_rows;
+		struct srow *r = realloc(s->rows, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		s->rows = r;
+		s->caprows = cap;
+	}
+	struct srow *r = &s->rows[s->nrows];
+	const struct dns_msg *m = &ev->msg;
+	memset(r, 0, sizeof(*r));
+	r->ts = ev->ts_ns;
+	r->rtt = ev->rtt_ns;
+	r->size = ev->size;
+	size_t olen = strnlen(ev->observer, sizeof(ev->observer) - 1);
+	if ((rc = intern_str(s, ev->observer, olen, &r->observer)) ||
+	    (rc = intern_addr(s, &ev->src, &r->src)) || (rc = intern_addr(s, &ev->dst, &r->dst)))
+		return rc;
+	r->qname = STORE_NONE;
+	if (m->has_question) {
+		size_t qlen = strnlen(m->qname, sizeof(m->qname) - 1);
+		if ((rc = intern_str(s, m->qname, qlen, &r->qname)))
+			return rc;
+	}
+	if ((rc = intern_records(s, ev, &r->aset)))
+		return rc;
+	r->ecs_addr = STORE_NONE;
+	r->rr_dropped = m->rr_dropped;
+	r->sport = ev->sport;
+	r->dport = ev->dport;
+	r->id = m->id;
+	r->flags = m->flags;
+	r->qtype = m->qtype;
+	r->qclass = m->qclass;
+	r->qd = m->qdcount;
+	r->an = m->ancount;
+	r->ns = m->nscount;
+	r->ar = m->arcount;
+	r->role = ev->role;
+	r->transport = ev->transport;
+	if (m->edns.present) {
+		r->edns = 1 | (m->edns.do_bit ? 2 : 0);
+		r->edns_version = m->edns.version;
+		r->udp_size = m->edns.udp_size;
+		r->ext_rcode = m->edns.ext_rcode;
+		if (m->edns.ecs_present) {
+			r->edns |= 4;
+			r->ecs_source = m->edns.ecs_source_prefix;
+			r->ecs_scope = m->edns.ecs_scope_prefix;
+			if ((rc = intern_addr(s, &m->edns.ecs_addr, &r->ecs_addr)))
+				return rc;
+		}
+	}
+	s->nrows++;
+	s->file_added++;
+	if (s->nrows >= s->max_rows || buffer_bytes(s) >= MAX_BUFFER_BYTES)
+		return flush(s, 0);
+	return 0;
+}
+
+struct tskey {
+	int64_t ts;
+	uint32_t idx;
+};
+
+static int tskey_cmp(const void *a, const void *b)
+{
+	const struct tskey *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+struct pending {
+	int64_t id, part, tmin, tmax;
+	uint64_t events, bytes;
+	char file[64];
+};
+
+struct ostat {
+	uint64_t cnt;
+	int64_t lo, hi;
+};
+
+static int commit_catalog(struct store *s, const struct pending *pg, size_t npg,
+                          const uint32_t *order, int complete)
+{
+	int rc = 0;
+	sqlite3_stmt *ip = NULL, *is = NULL, *io = NULL, *iff = NULL;
+	struct ostat *ostat = NULL;
+	if ((rc = db_exec(s->db, "BEGIN IMMEDIATE")))
+		return rc;
+	if (sqlite3_prepare_v2(s->db,
+	                       "INSERT OR IGNORE INTO partitions(start_ns, end_ns) VALUES(?1, ?2)",
+	                       -1, &ip, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+	        s->db,
+	        "INSERT INTO segments(id, partition_id, file, tmin, tmax, events, bytes,"
+	        " created_ns) SELECT ?1, id, ?2, ?3, ?4, ?5, ?6,"
+	        " CAST((julianday('now') - 2440587.5) * 86400e9 AS INTEGER)"
+	        " FROM partitions WHERE start_ns = ?7",
+	        -1, &is, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+	                       "INSERT INTO observers(name, first_ns, last_ns, events) "
+	                       "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
+	                       "first_ns = min(first_ns, ?2), last_ns = max(last_ns, ?3), "
+	                       "events = events + ?4",
+	                       -1, &io, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+	        s->db, "UPDATE files SET events_committed = ?1, complete = ?2 WHERE id = ?3", -1,
+	        &iff, NULL) != SQLITE_OK) {
+		rc = DH_EDB;
+		goto out;
+	}
+	for (size_t i = 0; i < npg; i++) {
+		const struct pending *p = &pg[i];
+		sqlite3_reset(ip);
+		sqlite3_bind_int64(ip, 1, p->part * PARTITION_NS);
+		sqlite3_bind_int64(ip, 2, p->part * PARTITION_NS + PARTITION_NS);
+		sqlite3_reset(is);
+		sqlite3_bind_int64(is, 1, p->id);
+		sqlite3_bind_text(is, 2, p->file, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(is, 3, p->tmin);
+		sqlite3_bind_int64(is, 4, p->tmax);
+		sqlite3_bind_int64(is, 5, (int64_t)p->events);
+		sqlite3_bind_int64(is, 6, (int64_t)p->bytes);
+		sqlite3_bind_int64(is, 7, p->part * PARTITION_NS);
+		if (sqlite3_step(ip) != SQLITE_DONE || sqlite3_step(is) != SQLITE_DONE ||
+		    sqlite3_changes(s->db) != 1) {
+			rc = DH_EDB;
+			goto out;
+		}
+	}
+	/* Observers: per-string counters, since observer names share the
+	 * string dictionary with qnames and record data. */
+	if (s->nrows) {
+		uint32_t ns = s->dict.str.n;
+		ostat = calloc(ns, sizeof(*ostat));
+		if (!ostat) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < s->nrows; i++) {
+			const struct srow *r = &s->rows[order[i]];
+			struct ostat *o = &ostat[r->observer];
+			if (!o->cnt)
+				o->lo = r->ts;
+			o->cnt++;
+			o->hi = r->ts;
+		}
+		for (uint32_t k = 0; k < ns; k++) {
+			if (!ostat[k].cnt)
+				continue;
+			uint32_t n;
+			const uint8_t *name = store__itab_get(&s->dict.str, k, &n);
+			sqlite3_reset(io);
+			sqlite3_bind_text(io, 1, (const char *)name, (int)n, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(io, 2, ostat[k].lo);
+			sqlite3_bind_int64(io, 3, ostat[k].hi);
+			sqlite3_bind_int64(io, 4, (int64_t)ostat[k].cnt);
+			if (sqlite3_step(io) != SQLITE_DONE) {
+				rc = DH_EDB;
+				goto out;
+			}
+		}
+	}
+	if (s->file_id) {
+		sqlite3_bind_int64(iff, 1, (int64_t)(s->file_base + s->file_added));
+		sqlite3_bind_int(iff, 2, complete);
+		sqlite3_bind_int64(iff, 3, s->file_id);
+		if (sqlite3_step(iff) != SQLITE_DONE) {
+			rc = DH_EDB;
+			goto out;
+		}
+	}
+	if (db_exec(s->db, "COMMIT"))
+		rc = DH_EDB;
+out:
+	sqlite3_finalize(ip);
+	sqlite3_finalize(is);
+	sqlite3_finalize(io);
+	sqlite3_finalize(iff);
+	free(ostat);
+	if (rc)
+		(void)db_exec(s->db, "ROLLBACK");
+	return rc;
+}
+
+/*
+ * Writes the buffer as one segment per partition, then records them and
+ * the file position in one catalog transaction. Until that commit the new
+ * files are orphans: a crash leaves them to the next open's sweep.
+ */
+static int flush(struct store *s, int complete)
+{
+	int rc = 0;
+	struct tskey *keys = NULL;
+	uint32_t *order = NULL;
+	struct pending *pg = NULL;
+	size_t npg = 0;
+	char tmp[4096], fin[4096];
+
+	if (s->nrows) {
+		keys = malloc(s->nrows * sizeof(*keys));
+		order = malloc(s->nrows * sizeof(*order));
+		if (!keys || !order) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		int sorted = 1;
+		for (size_t i = 0; i < s->nrows; i++) {
+			keys[i].ts = s->rows[i].ts;
+			keys[i].idx = (uint32_t)i;
+			if (i && keys[i].ts < keys[i - 1].ts)
+				sorted = 0;
+		}
+		/* Input is nearly in time order; glibc's merge sort is close
+		 * to linear on such runs. */
+		if (!sorted)
+			qsort(keys, s->nrows, sizeof(*keys), tskey_cmp);
+		for (size_t i = 0; i < s->nrows; i++)
+			order[i] = keys[i].idx;
+		int64_t first = floor_div(keys[0].ts, PARTITION_NS);
+		int64_t last = floor_div(keys[s->nrows - 1].ts, PARTITION_NS);
+		size_t maxpg =
+		    (size_t)(last - first) + 1 < s->nrows ? (size_t)(last - first) + 1 : s->nrows;
+		pg = calloc(maxpg, sizeof(*pg));
+		if (!pg) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		size_t i = 0;
+		while (i < s->nrows) {
+			int64_t part = floor_div(keys[i].ts, PARTITION_NS);
+			size_t j = i + 1;
+			while (j < s->nrows && floor_div(keys[j].ts, PARTITION_NS) == part)
+				j++;
+			struct pending *p = &pg[npg];
+			p->id = s->next_seg++;
+			p->part = part;
+			p->tmin = keys[i].ts;
+			p->tmax = keys[j - 1].ts;
+			p->events = j - i;
+			snprintf(p->file, sizeof(p->file), "%" PRId64 ".dhs", p->id);
+			if ((rc = store__seg_path(s, ".tmp-segment", tmp, sizeof(tmp))) ||
+			    (rc = store__seg_path(s, p->file, fin, sizeof(fin))))
+				goto out;
+			rc = store__seg_write(tmp, s->rows, order + i, j - i, &s->dict, ZLEVEL,
+			                      &p->bytes);
+			if (!rc && rename(tmp, fin) < 0)
+				rc = -errno;
+			if (rc) {
+				(void)unlink(tmp);
+				goto out;
+			}
+			npg++;
+			i = j;
+		}
+		/* The renames must be durable before the catalog names them. */
+		char segdir[4096];
+		if ((rc = path_join(segdir, sizeof(segdir), s->dir, "seg")))
+			goto out;
+		int dfd = open(segdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (fsync(dfd) < 0)
+			rc = -errno;
+		close(dfd);
+		if (rc)
+			goto out;
+	}
+	rc = commit_catalog(s, pg, npg, order, complete);
+	if (rc)
+		goto out;
+	s->file_base += s->file_added;
+	s->file_added = 0;
+	buffer_reset(s);
+	npg = 0;
+out:
+	/* Files written before a failure are not in the catalog: remove them
+	 * now rather than at the next open. */
+	for (size_t k = 0; k < npg; k++)
+		if (store__seg_path(s, pg[k].file, fin, sizeof(fin)) == 0)
+			(void)unlink(fin);
+	free(keys);
+	free(order);
+	free(pg);
+	return rc;
+}
+
+int store_ingest_checkpoint(struct store *s)
+{
+	if (!s || (s->flags & STORE_READONLY))
+		return DH_EUSAGE;
+	return flush(s, 0);
+}
+
+int store_ingest_end(struct store *s)
+{
+	if (!s || (s->flags & STORE_READONLY))
+		return DH_EUSAGE;
+	int rc = flush(s, s->in_file);
+	if (rc)
+		return rc;
+	s->in_file = 0;
+	s->file_id = 0;
+	s->file_base = 0;
+	return 0;
+}
+
+void store_ingest_abort(struct store *s)
+{
+	if (!s)
+		return;
+	buffer_reset(s);
+	s->in_file = 0;
+	s->file_id = 0;
+	s->file_base = 0;
+	s->file_added = 0;
+}
+
+int store__segments(struct store *s, int64_t since, int64_t until, struct store_segref **out,
+                    size_t *n)
+{
+	int rc = 0;
+	sqlite3_stmt *st = NULL;
+	struct store_segref *v = NULL;
+	size_t nv = 0, cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        "SELECT file, tmin, tmax FROM segments WHERE tmax >= ?1 AND tmin < ?2"
+	        " ORDER BY tmin, id",
+	        -1, &st, NULL) != SQLITE_OK)
+		return DH_EDB;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct store_segref *nvp = realloc(v, cap * sizeof(*v));
+			if (!nvp) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			v = nvp;
+		}
+		const char *f = (const char *)sqlite3_column_text(st, 0);
+		v[nv].file = strdup(f ? f : "");
+		if (!v[nv].file) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		v[nv].tmin = sqlite3_column_int64(st, 1);
+		v[nv].tmax = sqlite3_column_int64(st, 2);
+		nv++;
+	}
+	if (r != SQLITE_DONE)
+		rc = DH_EDB;
+out:
+	sqlite3_finalize(st);
+	if (rc) {
+		store__segrefs_free(v, nv);
+		return rc;
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+void store__segrefs_free(struct store_segref *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i].file);
+	free(r);
+}
+
+int store_retain(struct store *s, int64_t cutoff_ns)
+{
+	int rc = 0;
+	sqlite3_stmt *st = NULL;
+	char **files = NULL;
+	size_t nf = 0, cap = 0;
+	int64_t dropped = 0;
+	if (!s || (s->flags & STORE_READONLY))
+		return DH_EUSAGE;
+	if ((rc = db_exec(s->db, "BEGIN IMMEDIATE")))
+		return rc;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT s.file FROM segments s JOIN partitions p"
+	                       " ON s.partition_id = p.id WHERE p.end_ns <= ?1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = DH_EDB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cutoff_ns);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nf == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nfp = realloc(files, cap * sizeof(*files));
+			if (!nfp) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			files = nfp;
+		}
+		files[nf] = strdup((const char *)sqlite3_column_text(st, 0));
+		if (!files[nf]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		nf++;
+	}
+	if (r != SQLITE_DONE) {
+		rc = DH_EDB;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(s->db,
+	                       "DELETE FROM segments WHERE partition_id IN"
+	                       " (SELECT id FROM partitions WHERE end_ns <= ?1)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = DH_EDB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cutoff_ns);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = DH_EDB;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM partitions WHERE end_ns <= ?1", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		rc = DH_EDB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cutoff_ns);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = DH_EDB;
+		goto out;
+	}
+	dropped = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	st = NULL;
+	rc = db_exec(s->db, "COMMIT");
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		(void)db_exec(s->db, "ROLLBACK");
+	/* Files go only after the commit: a crash in between leaves orphans
+	 * for the next open, never a catalog row without its file. */
+	for (size_t i = 0; i < nf; i++) {
+		char p[4096];
+		if (!rc && store__seg_path(s, files[i], p, sizeof(p)) == 0)
+			(void)unlink(p);
+		free(files[i]);
+	}
+	free(files);
+	return rc ? rc : (int)dropped;
+}
+
+static uint64_t file_size(const char *dir, const char *name)
+{
+	char p[4096];
+	struct stat st;
+	if (path_join(p, sizeof(p), dir, name) || stat(p, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+int store_stats(struct store *s, struct store_stats *st)
+{
+	int rc = 0;
+	if (!s || !st)
+		return DH_EUSAGE;
+	memset(st, 0, sizeof(*st));
+	st->events =
+	    (uint64_t)query_i64(s->db, "SELECT coalesce(sum(events), 0) FROM segments", &rc);
+	st->segments = (uint64_t)query_i64(s->db, "SELECT count(*) FROM segments", &rc);
+	st->partitions = (uint64_t)query_i64(s->db, "SELECT count(*) FROM partitions", &rc);
+	st->files = (uint64_t)query_i64(s->db, "SELECT count(*) FROM files", &rc);
+	st->bytes_on_disk =
+	    (uint64_t)query_i64(s->db, "SELECT coalesce(sum(bytes), 0) FROM segments", &rc);
+	st->bytes_on_disk += file_size(s->dir, "catalog.db") + file_size(s->dir, "catalog.db-wal");
+	return rc;
+}
