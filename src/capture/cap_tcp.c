@@ -23,7 +23,7 @@
 #include "util/cursor.h"
 #include "util/err.h"
 
-#define TCP_BUCKETS 16384u /* power of two */
+#define TCP_BUCKETS 4096u /* power of two; chains average 2 at the flow limit */
 /* A forward jump this large is lost data, not reordering. */
 #define TCP_WINDOW (1u << 20)
 /* The in-order buffer never needs more than one unfinished message of at
