@@ -10,9 +10,17 @@
 
 static const struct src_ops *const all_ops[] = {
     &src_pcap_ops,
+    /* Text logs after the binary formats, EVE before Zeek: each probe
+     * also refuses the others' marks, the order is a second guard. */
+    &src_eve_ops,
+    &src_zeek_ops,
+    &src_bind_ops,
+    &src_unbound_ops,
+    &src_dnsmasq_ops,
 };
 
-static const char *const all_names[] = {"pcap", "dnstap", NULL};
+static const char *const all_names[] = {"pcap",    "dnstap", "bind", "unbound",
+                                        "dnsmasq", "zeek",   "eve",  NULL};
 
 struct src_reader {
 	const struct src_ops *ops;

@@ -25,6 +25,11 @@ struct src_options {
 	 * May be NULL. Borrowed strings, valid for the call. */
 	void (*on_bad)(void *ctx, const char *path, const char *where, int err);
 	void *on_bad_ctx;
+	/* Text logs (src_bind.c ... src_eve.c; rules in logsrc.h). */
+	int default_year;  /* year of syslog dates, which have none; 0 = guess from the clock */
+	int tz_offset_min; /* zone of log times without one, minutes east of UTC; 0 = UTC */
+	unsigned log_role; /* enum ev_role for BIND query-log lines; 0 = from the RD flag */
+	int64_t now_ns;    /* "now" for the year guess, ns since the epoch; 0 = the clock */
 };
 
 struct src_stats {
@@ -49,6 +54,11 @@ struct src_ops {
 };
 
 extern const struct src_ops src_pcap_ops;
+extern const struct src_ops src_bind_ops;
+extern const struct src_ops src_unbound_ops;
+extern const struct src_ops src_dnsmasq_ops;
+extern const struct src_ops src_zeek_ops;
+extern const struct src_ops src_eve_ops;
 extern const struct src_ops src_dnstap_ops;
 
 struct src_reader;
