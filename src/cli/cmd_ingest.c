@@ -172,6 +172,7 @@ int cmd_ingest(int argc, char **argv)
 	    {"observer", required_argument, NULL, 'o'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"checkpoint", required_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct src_options sopt;
