@@ -648,7 +648,7 @@ static int run_mc(int argc, char **argv)
 	}
 
 	if (csv != NULL) {
-		eval_table_csv(&t, 6, 6, &out);
+		eval_table_csv(&t, -1, 6, &out);
 		if (write_out(csv, &out) != 0)
 			rc = CLI_EXIT_RUNTIME;
 		out.len = 0;

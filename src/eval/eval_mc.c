@@ -572,6 +572,10 @@ int eval_mc_run(struct eval_mc *mc, const struct eval_mc_params *par, struct eva
 	eval_prop_wilson(&res->conventional, conv, par->trials, EVAL_Z95);
 	eval_mean_finish(&res->fp, EVAL_Z95);
 	eval_mean_finish(&res->candidates, EVAL_Z95);
+	/* Counts are never negative; the normal approximation's lower bound
+	 * can be when the mean is near 0 and events are rare. */
+	res->fp.lo = res->fp.lo < 0.0 ? 0.0 : res->fp.lo;
+	res->candidates.lo = res->candidates.lo < 0.0 ? 0.0 : res->candidates.lo;
 	res->closed_form = eval_mc_closed_form(par);
 	res->queries = mc->queries;
 	return 0;

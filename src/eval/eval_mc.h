@@ -112,8 +112,8 @@ double eval_mc_closed_form(const struct eval_mc_params *par);
 struct eval_mc_result {
 	struct eval_prop success;      /* the bot is among the candidates */
 	struct eval_prop conventional; /* every router had a probe */
-	struct eval_mean fp;           /* candidates that are not the bot */
-	struct eval_mean candidates;   /* all final candidates */
+	struct eval_mean fp;           /* candidates that are not the bot; lo >= 0 */
+	struct eval_mean candidates;   /* all final candidates; lo >= 0 */
 	double closed_form;            /* eval_mc_closed_form(), or NAN */
 	uint64_t queries;              /* simulated DNS queries, all trials */
 };

@@ -80,7 +80,10 @@ void eval_table_csv(const struct eval_table *t, int xdecimals, int decimals, str
 	}
 	dh_buf_addc(out, '\n');
 	for (size_t r = 0; r < t->nrows; r++) {
-		add_number(out, t->x[r], xdecimals);
+		if (xdecimals < 0 && isfinite(t->x[r]))
+			dh_buf_addf(out, "%.10g", t->x[r]);
+		else
+			add_number(out, t->x[r], xdecimals < 0 ? 6 : xdecimals);
 		for (size_t c = 0; c < t->ncols; c++) {
 			dh_buf_addc(out, ',');
 			add_number(out, eval_table_get(t, r, c), decimals);

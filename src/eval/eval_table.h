@@ -51,7 +51,8 @@ static inline double eval_table_get(const struct eval_table *t, size_t r, size_t
 
 /* Appends the table as CSV (RFC 4180 without quoting: our names never hold
  * commas): a header "xname,name1,..." and one line per row, x printed
- * with xdecimals and the values with decimals digits after the point.
+ * with xdecimals digits after the point (negative: the shortest form, up
+ * to 10 significant digits) and the values with decimals digits.
  * Errors are left in out->err. */
 void eval_table_csv(const struct eval_table *t, int xdecimals, int decimals, struct dh_buf *out);
 

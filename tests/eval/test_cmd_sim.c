@@ -127,8 +127,8 @@ static void test_mc_files(void **state)
 	assert_non_null(csv);
 	assert_non_null(svg);
 	assert_true(strncmp(csv, "hops,trials,success,", 20) == 0);
-	assert_non_null(strstr(csv, "\n1.000000,300.000000,1.000000,"));
-	assert_non_null(strstr(csv, "\n3.000000,300.000000,1.000000,"));
+	assert_non_null(strstr(csv, "\n1,300.000000,1.000000,"));
+	assert_non_null(strstr(csv, "\n3,300.000000,1.000000,"));
 	/* success, closed form and hop-by-hop. */
 	size_t lines = 0;
 	for (const char *p = strstr(svg, "<polyline"); p != NULL; p = strstr(p + 1, "<polyline"))

@@ -355,7 +355,7 @@ static void test_table(void **state)
 	assert_true(eval_table_get(&t, 1, EVAL_MC_COL_TRIALS) == 200.0);
 	assert_true(eval_table_get(&t, 0, EVAL_MC_COL_SUCCESS) == res[0].success.value);
 	dh_buf_init(&b);
-	eval_table_csv(&t, 0, 4, &b);
+	eval_table_csv(&t, -1, 4, &b);
 	dh_buf_addc(&b, '\0');
 	const char *head = "window-dest,trials,success,success_lo,success_hi,closed_form,";
 	assert_true(strncmp(b.data, head, strlen(head)) == 0);
