@@ -181,17 +181,17 @@ def case_sql_export():
 def case_crash_resume():
     """Kills ingest at several points; after resuming, the store holds
     every event exactly once."""
-    packets = 200000
+    packets = 60000
     path = capture('big.pcap', packets)
     store = os.path.join(WORK, 'store')
-    for delay in (0.05, 0.3, 0.8):
-        p = subprocess.Popen([DH, 'ingest', '--store', store, '-q', '--checkpoint', '7000',
+    for delay in (0.05, 0.15, 0.3):
+        p = subprocess.Popen([DH, 'ingest', '--store', store, '-q', '--checkpoint', '4000',
                               path],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()
-    run('ingest', '--store', store, '-q', '--checkpoint', '7000', path)
+    run('ingest', '--store', store, '-q', '--checkpoint', '4000', path)
     p = run('events', '--store', store, '--json')
     evs = [json.loads(x) for x in p.stdout.splitlines()]
     keys = {(e['ts_ns'], e['src'], e['sport'], e['id'], e['qr']) for e in evs}
@@ -202,7 +202,7 @@ def case_crash_resume():
 def case_interrupt():
     """SIGINT stops ingest cleanly: what was read is kept and the next run
     completes the file."""
-    packets = 200000
+    packets = 60000
     path = capture('big.pcap', packets)
     store = os.path.join(WORK, 'store')
     p = subprocess.Popen([DH, 'ingest', '--store', store, '--checkpoint', '10000', path],
