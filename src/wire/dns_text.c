@@ -646,6 +646,34 @@ static int rd_nsec3(struct rd *r)
 	return rd_bitmap(r);
 }
 
+/* CSYNC (RFC 7477 2.1): SOA serial, flags, the types to synchronise. */
+static int rd_csync(struct rd *r)
+{
+	rd_u32(r);
+	rd_sp(r);
+	rd_u16(r);
+	return r->c.err ? DH_EMALFORMED : rd_bitmap(r);
+}
+
+/* ZONEMD (RFC 8976 2.3): serial, scheme, hash algorithm, a digest of at
+ * least 12 octets. */
+static int rd_zonemd(struct rd *r)
+{
+	size_t n;
+
+	rd_u32(r);
+	rd_sp(r);
+	rd_u8(r);
+	rd_sp(r);
+	rd_u8(r);
+	rd_sp(r);
+	const uint8_t *p = rd_rest(r, &n);
+	if (!p || n < 12)
+		return DH_EMALFORMED;
+	put_hex(r->t, p, n);
+	return 0;
+}
+
 /* SSHFP (RFC 4255 3.2) and TLSA/SMIMEA (RFC 6698 2.2) share the shape
  * "small numbers, then hex". */
 static int rd_numbers_hex(struct rd *r, int numbers)
@@ -893,6 +921,10 @@ static int rd_typed(struct rd *r, uint16_t type)
 		return rd_nsec3(r);
 	case 51:
 		return rd_nsec3param(r);
+	case 62:
+		return rd_csync(r);
+	case 63:
+		return rd_zonemd(r);
 	case 44: /* SSHFP */
 		return rd_numbers_hex(r, 2);
 	case 52: /* TLSA */

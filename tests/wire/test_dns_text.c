@@ -223,6 +223,12 @@ static void test_misc_types(void **state)
 	assert_string_equal(RENDER(50, "\x01\x00\x00\x01\x00\x05\x01\x02\x03\x04\x05"
 	                               "\x00\x01\x40"),
 	                    "1 0 1 - 04106105 A");
+	assert_string_equal(RENDER(62, "\x00\x00\x00\x42\x00\x03\x00\x01\x62"), "66 3 A NS SOA");
+	assert_string_equal(RENDER(62, "\x00\x00\x00\x42\x00"), "\\# 5 0000004200");
+	assert_string_equal(RENDER(63, "\x78\xa4\x3b\x75\x01\x01"
+	                               "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c"),
+	                    "2024029045 1 1 0102030405060708090A0B0C");
+	assert_string_equal(RENDER(63, "\x78\xa4\x3b\x75\x01\x01\x01"), "\\# 7 78A43B75010101");
 	assert_string_equal(RENDER(65280, "\x01\x02\x03"), "\\# 3 010203");
 	assert_string_equal(RENDER(DNS_T_NULL, ""), "\\# 0");
 }
