@@ -66,13 +66,18 @@ void dh_hash128_update(struct dh_hash128 *st, const void *data, size_t len)
 	const uint8_t *p = data;
 
 	st->total += len;
-	while (st->ntail && len) {
-		st->tail[st->ntail++] = *p++;
-		len--;
-		if (st->ntail == 8) {
-			step(st, load64(st->tail));
-			st->ntail = 0;
-		}
+	if (st->ntail > 0 && st->ntail < 8) {
+		size_t take = 8 - st->ntail;
+		if (take > len)
+			take = len;
+		memcpy(st->tail + st->ntail, p, take);
+		st->ntail += (unsigned)take;
+		p += take;
+		len -= take;
+		if (st->ntail < 8)
+			return;
+		step(st, load64(st->tail));
+		st->ntail = 0;
 	}
 	while (len >= 8) {
 		step(st, load64(p));
