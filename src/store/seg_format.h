@@ -12,9 +12,9 @@
  *   trailer (16 bytes)               u64 footer offset, u32 footer length,
  *                                    "DHSF"
  *
- * Every zstd frame carries a CRC-32C in the footer; the footer checks
- * itself. Index entries are not checksummed, since verifying a whole key
- * array per lookup would cost more than the lookup: their values are only
+ * Every zstd frame carries zstd's content checksum (XXH64), which the
+ * reader requires; the footer ends in its own CRC-32C. Index entries are not checksummed, since
+ * verifying a whole key array per lookup would cost more than the lookup: their values are only
  * used after bounds checks, and every event they lead to is checked
  * against the query again, so a flipped index byte can lose a match but
  * never invents one or crashes the reader.
@@ -26,11 +26,11 @@
 #define SEG_MAGIC_LEN     8
 #define SEG_TRAILER_MAGIC "DHSF"
 #define SEG_TRAILER_LEN   16
-#define SEG_VERSION       1
+#define SEG_VERSION       2
 
 /* Items per dictionary chunk: small enough that resolving one name
  * decompresses a few kilobytes, large enough that zstd finds repeats. */
-#define SEG_CHUNK_ITEMS 256
+#define SEG_CHUNK_ITEMS 64
 
 #define SEG_INDEX_ENTRY 16
 #define SEG_POST_BITMAP 0x80000000u

@@ -12,6 +12,8 @@
 #include "event/event.h"
 #include "store/store.h"
 #include "util/addr.h"
+#include "util/cursor.h"
+#include "util/err.h"
 
 struct sqlite3;
 
@@ -43,9 +45,26 @@ static inline int64_t store__unzigzag(uint64_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-struct cur;
-/* Reads a LEB128 varint of at most 10 bytes; errors stick in c. */
-uint64_t store__cur_varint(struct cur *c);
+/* Reads a LEB128 varint of at most 10 bytes; errors stick in c. Inline:
+ * block decoding reads several per event. */
+static inline uint64_t store__cur_varint(struct cur *c)
+{
+	if (!c->err && c->p < c->end && *c->p < 0x80)
+		return *c->p++;
+	uint64_t v = 0;
+	/* Ten bytes carry 64 bits; an eleventh continuation is a lie. */
+	for (unsigned shift = 0; shift < 70; shift += 7) {
+		if (!cur_need(c, 1))
+			return 0;
+		uint8_t x = *c->p++;
+		v |= (uint64_t)(x & 0x7f) << shift;
+		if (!(x & 0x80))
+			return v;
+	}
+	cur_fail(c, DH_ECORRUPT);
+	return 0;
+}
+
 uint64_t store__cur_u64le(struct cur *c);
 
 /* CRC-32C (Castagnoli, as in iSCSI RFC 3720 and ext4): catches the bit
@@ -116,7 +135,7 @@ struct sdict {
 
 /* ---- Segment files (seg_write.c, seg_read.c). ---- */
 
-#define STORE_BLOCK_EVENTS 4096
+#define STORE_BLOCK_EVENTS 512
 
 /*
  * Writes rows[order[0..n)] (sorted by time) into a new segment file at

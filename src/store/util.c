@@ -92,22 +92,6 @@ void store__sbuf_varint(struct sbuf *b, uint64_t v)
 	b->len += n;
 }
 
-uint64_t store__cur_varint(struct cur *c)
-{
-	uint64_t v = 0;
-	/* Ten bytes carry 64 bits; an eleventh continuation is a lie. */
-	for (unsigned shift = 0; shift < 70; shift += 7) {
-		if (!cur_need(c, 1))
-			return 0;
-		uint8_t x = *c->p++;
-		v |= (uint64_t)(x & 0x7f) << shift;
-		if (!(x & 0x80))
-			return v;
-	}
-	cur_fail(c, DH_ECORRUPT);
-	return 0;
-}
-
 uint64_t store__cur_u64le(struct cur *c)
 {
 	uint64_t lo = cur_u32le(c);
@@ -115,11 +99,40 @@ uint64_t store__cur_u64le(struct cur *c)
 	return lo | (hi << 32);
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define HAVE_CRC_HW 1
+
+/* SSE 4.2 has a CRC-32C instruction: ~10x the table's speed, which
+ * matters because every block read for a lookup is checked first. */
+__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uint8_t *b, size_t n)
+{
+	uint64_t c = ~crc;
+	while (n >= 8) {
+		uint64_t v;
+		memcpy(&v, b, 8);
+		c = _mm_crc32_u64(c, v);
+		b += 8;
+		n -= 8;
+	}
+	uint32_t c32 = (uint32_t)c;
+	while (n--)
+		c32 = _mm_crc32_u8(c32, *b++);
+	return ~c32;
+}
+
+static int crc_hw_ok;
+#endif
+
 static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
+#ifdef HAVE_CRC_HW
+	__builtin_cpu_init();
+	crc_hw_ok = __builtin_cpu_supports("sse4.2");
+#endif
 	/* Reflected Castagnoli polynomial 0x1EDC6F41. */
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
@@ -142,6 +155,10 @@ uint32_t store__crc32c(uint32_t crc, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	pthread_once(&crc_once, crc_init);
+#ifdef HAVE_CRC_HW
+	if (crc_hw_ok)
+		return crc_hw(crc, b, n);
+#endif
 	crc = ~crc;
 	while (n >= 8) {
 		uint32_t lo = crc ^ ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
