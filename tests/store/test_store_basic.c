@@ -297,6 +297,7 @@ struct rr_ctx {
 	struct ev_event copy;
 	char owner[4][300];
 	char data[4][300];
+	char last_data[300]; /* of the last record: pointers die after the callback */
 };
 
 static int rr_cb(void *ctx, const struct ev_event *ev)
@@ -308,6 +309,9 @@ static int rr_cb(void *ctx, const struct ev_event *ev)
 		snprintf(c->owner[i], sizeof(c->owner[i]), "%s", ev->msg.rr[i].owner_text);
 		snprintf(c->data[i], sizeof(c->data[i]), "%s", ev->msg.rr[i].data_text);
 	}
+	if (ev->msg.rr_count)
+		snprintf(c->last_data, sizeof(c->last_data), "%s",
+		         ev->msg.rr[ev->msg.rr_count - 1].data_text);
 	return 0;
 }
 
@@ -402,7 +406,7 @@ static void test_max_records_and_no_question(void **state)
 	assert_string_equal(c->copy.msg.qname, "");
 	assert_int_equal(c->copy.msg.rr_count, DNS_RR_MAX);
 	assert_int_equal(c->copy.msg.rr[DNS_RR_MAX - 1].ttl, DNS_RR_MAX - 1);
-	assert_string_equal(c->copy.msg.rr[DNS_RR_MAX - 1].data_text, "10.0.0.63");
+	assert_string_equal(c->last_data, "10.0.0.63");
 	free(c);
 }
 
