@@ -59,7 +59,7 @@ run_suite() { # dir, label
 	count "$dir"
 }
 
-if build build -Dbuildtype=debugoptimized; then
+if build build -Dbuildtype=release; then
 	run_suite build release
 else
 	echo "check: the optimised build failed"
