@@ -702,9 +702,8 @@ cmd_capture() {
 			filter="port 53 and ($filter)"
 		fi
 		rm -f "$DIR/capture.pcap" "$DIR/run/capture.log"
-		# -U writes each packet at once; -Z root keeps tcpdump able to
-		# write into the root-owned state directory after it drops
-		# privileges.
+		# -U writes each packet at once; -Z root keeps the file owned
+		# like the rest of the state directory.
 		spawn capture "$DIR/run/capture.log" tcpdump -i lo -n -U -Z root -s 0 \
 			-w "$DIR/capture.pcap" "$filter"
 		# Queries sent before tcpdump is listening would be lost.
