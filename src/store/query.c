@@ -95,10 +95,11 @@ static struct src heap_pop(struct store_iter *it)
 	return top;
 }
 
-static void src_close(struct src *x)
+static void src_close(struct store_iter *it, struct src *x)
 {
 	store__seg_iter_free(x->it);
-	store__seg_close(x->sg);
+	if (x->sg)
+		store__seg_put(it->s, x->sg);
 	x->it = NULL;
 	x->sg = NULL;
 }
@@ -112,7 +113,7 @@ static int src_advance(struct store_iter *it, struct src *x)
 		heap_push(it, *x);
 		return 0;
 	}
-	src_close(x);
+	src_close(it, x);
 	if (rc == DH_ECORRUPT) {
 		it->corrupt++;
 		return 0;
@@ -123,14 +124,11 @@ static int src_advance(struct store_iter *it, struct src *x)
 static int src_open(struct store_iter *it, size_t i)
 {
 	struct src x = {.order = i};
-	char path[4096];
-	int rc = store__seg_path(it->s, it->refs[i].file, path, sizeof(path));
-	if (!rc)
-		rc = store__seg_open(&x.sg, path);
+	int rc = store__seg_get(it->s, it->refs[i].file, &x.sg);
 	if (!rc)
 		rc = store__seg_iter_new(&x.it, x.sg, &it->plan);
 	if (rc) {
-		src_close(&x);
+		src_close(it, &x);
 		/* A segment named by the catalog but missing is as broken as
 		 * one that fails its checks. */
 		if (rc == DH_ECORRUPT || rc == -ENOENT) {
@@ -205,9 +203,9 @@ void store__iter_free(struct store_iter *it)
 	if (!it)
 		return;
 	if (it->have_last)
-		src_close(&it->last);
+		src_close(it, &it->last);
 	for (size_t i = 0; i < it->nheap; i++)
-		src_close(&it->heap[i]);
+		src_close(it, &it->heap[i]);
 	free(it->heap);
 	store__segrefs_free(it->refs, it->nrefs);
 	free(it);

@@ -55,7 +55,27 @@ struct seg {
 	struct tab tab[SEG_NTAB];
 	struct sindex idx[SEG_NIDX];
 	ZSTD_DCtx *dc;
+	size_t cached; /* bytes in decompressed chunks */
 };
+
+size_t store__seg_cached(const struct seg *sg)
+{
+	return sg->cached;
+}
+
+void store__seg_trim(struct seg *sg)
+{
+	for (int t = 0; t < SEG_NTAB; t++) {
+		struct tab *tb = &sg->tab[t];
+		for (uint32_t i = 0; tb->chunks && i < tb->nchunks; i++) {
+			free(tb->chunks[i].raw);
+			free(tb->chunks[i].item_off);
+			free(tb->chunks[i].item_len);
+			memset(&tb->chunks[i], 0, sizeof(tb->chunks[i]));
+		}
+	}
+	sg->cached = 0;
+}
 
 static int frame_read(struct cur *c, struct frame *f, size_t filelen)
 {
@@ -270,6 +290,7 @@ static int tab_item(struct seg *sg, int t, uint32_t id, const uint8_t **p, uint3
 			free(il);
 			return rc;
 		}
+		sg->cached += f->rawlen + (size_t)want * 8;
 		ch->raw = raw;
 		ch->item_off = io;
 		ch->item_len = il;

@@ -35,8 +35,23 @@
  * cost more CPU than ingest at 500k events/s can give (doc/store.md). */
 #define ZLEVEL 3
 
+/* Open segments kept between queries: the mmap, the parsed footer and
+ * the decompressed dictionary chunks are what a lookup would otherwise
+ * redo each time. Bounded in count and in chunk bytes. */
+#define SEG_CACHE_N     64
+#define SEG_CACHE_BYTES ((size_t)64 << 20)
+
+struct seg_slot {
+	char file[64];
+	struct seg *sg; /* owned */
+	unsigned refs;
+	uint64_t used; /* LRU clock */
+};
+
 struct store {
 	char *dir; /* owned */
+	struct seg_slot cache[SEG_CACHE_N];
+	uint64_t clock;
 	int flags;
 	int lockfd;
 	sqlite3 *db;
@@ -233,7 +248,13 @@ int store_open(struct store **out, const char *dir, int flags)
 		if (rc)
 			goto out;
 	}
-	s->next_seg = query_i64(s->db, "SELECT coalesce(max(id), 0) + 1 FROM segments", &rc);
+	/* Segment ids (and file names) are never reused, not even after
+	 * retention dropped the newest ones: a reader's cache of open
+	 * segments relies on it. */
+	s->next_seg = query_i64(s->db,
+	                        "SELECT max(coalesce((SELECT max(id) FROM segments), 0) + 1,"
+	                        " coalesce((SELECT value FROM meta WHERE key = 'next_seg'), 1))",
+	                        &rc);
 out:
 	if (rc) {
 		store_close(s);
@@ -251,10 +272,75 @@ static void buffer_reset(struct store *s)
 	store__itab_reset(&s->dict.aset);
 }
 
+int store__seg_get(struct store *s, const char *file, struct seg **out)
+{
+	char path[4096];
+	struct seg_slot *victim = NULL;
+	*out = NULL;
+	for (int i = 0; i < SEG_CACHE_N; i++) {
+		struct seg_slot *sl = &s->cache[i];
+		if (sl->sg && strcmp(sl->file, file) == 0) {
+			sl->refs++;
+			sl->used = ++s->clock;
+			*out = sl->sg;
+			return 0;
+		}
+		if (!sl->refs && (!victim || (victim->sg && (!sl->sg || sl->used < victim->used))))
+			victim = sl;
+	}
+	int rc = store__seg_path(s, file, path, sizeof(path));
+	if (!rc)
+		rc = store__seg_open(out, path);
+	if (rc || strlen(file) >= sizeof(victim->file) || !victim)
+		return rc; /* not cached: store__seg_put() closes it */
+	store__seg_close(victim->sg);
+	snprintf(victim->file, sizeof(victim->file), "%s", file);
+	victim->sg = *out;
+	victim->refs = 1;
+	victim->used = ++s->clock;
+	return 0;
+}
+
+void store__seg_put(struct store *s, struct seg *sg)
+{
+	size_t total = 0;
+	struct seg_slot *mine = NULL;
+	for (int i = 0; i < SEG_CACHE_N; i++) {
+		if (s->cache[i].sg == sg)
+			mine = &s->cache[i];
+		if (s->cache[i].sg)
+			total += store__seg_cached(s->cache[i].sg);
+	}
+	if (!mine) {
+		store__seg_close(sg);
+		return;
+	}
+	mine->refs--;
+	/* Over the budget: drop the chunks of every idle segment. */
+	if (total > SEG_CACHE_BYTES)
+		for (int i = 0; i < SEG_CACHE_N; i++)
+			if (s->cache[i].sg && !s->cache[i].refs)
+				store__seg_trim(s->cache[i].sg);
+}
+
+/* Closes idle cached segments (after retention removed files). */
+static void seg_cache_drop(struct store *s)
+{
+	for (int i = 0; i < SEG_CACHE_N; i++) {
+		struct seg_slot *sl = &s->cache[i];
+		if (sl->sg && !sl->refs) {
+			store__seg_close(sl->sg);
+			memset(sl, 0, sizeof(*sl));
+		}
+	}
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	for (int i = 0; i < SEG_CACHE_N; i++)
+		store__seg_close(s->cache[i].sg);
 	sqlite3_close(s->db);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
@@ -583,6 +669,14 @@ static int commit_catalog(struct store *s, const struct pending *pg, size_t npg,
 			}
 		}
 	}
+	if (npg) {
+		char sql[128];
+		snprintf(sql, sizeof(sql),
+		         "INSERT OR REPLACE INTO meta VALUES('next_seg', %" PRId64 ")",
+		         s->next_seg);
+		if ((rc = db_exec(s->db, sql)))
+			goto out;
+	}
 	if (s->file_id) {
 		sqlite3_bind_int64(iff, 1, (int64_t)(s->file_base + s->file_added));
 		sqlite3_bind_int(iff, 2, complete);
@@ -873,6 +967,7 @@ out:
 	sqlite3_finalize(st);
 	if (rc)
 		(void)db_exec(s->db, "ROLLBACK");
+	seg_cache_drop(s);
 	/* Files go only after the commit: a crash in between leaves orphans
 	 * for the next open, never a catalog row without its file. */
 	for (size_t i = 0; i < nf; i++) {

@@ -135,7 +135,7 @@ struct sdict {
 
 /* ---- Segment files (seg_write.c, seg_read.c). ---- */
 
-#define STORE_BLOCK_EVENTS 512
+#define STORE_BLOCK_EVENTS 256
 
 /*
  * Writes rows[order[0..n)] (sorted by time) into a new segment file at
@@ -152,6 +152,17 @@ struct seg;
  * store__seg_close(). */
 int store__seg_open(struct seg **out, const char *path);
 void store__seg_close(struct seg *sg);
+/* Bytes held by sg's decompressed dictionary chunks. */
+size_t store__seg_cached(const struct seg *sg);
+/* Frees sg's decompressed dictionary chunks (no event may point into
+ * them any more). */
+void store__seg_trim(struct seg *sg);
+
+/* Borrows the open segment named file from the store's cache of open
+ * segments (opening it on a miss); give it back with store__seg_put().
+ * Returns 0, DH_ECORRUPT or a negative errno. */
+int store__seg_get(struct store *s, const char *file, struct seg **out);
+void store__seg_put(struct store *s, struct seg *sg);
 
 /* The plan of a query, after store_query and SQL constraints. */
 struct splan {
