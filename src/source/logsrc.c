@@ -31,7 +31,7 @@ struct logsrc {
 	int spare_ready;
 	struct ev_event spare;
 	size_t text_used;
-	char text[TEXT_SPACE];
+	char *text; /* TEXT_SPACE bytes, owned */
 };
 
 /* ---- driver --------------------------------------------------------- */
@@ -55,7 +55,8 @@ static int logsrc_new(struct logsrc **out, const struct src_options *opt, const 
 		s->opt = *opt;
 	s->path = strdup(path ? path : "");
 	s->state = calloc(1, fmt->state_size ? fmt->state_size : 1);
-	if (!s->path || !s->state) {
+	s->text = malloc(TEXT_SPACE);
+	if (!s->path || !s->state || !s->text) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -197,6 +198,7 @@ void logsrc_close(void *ctx)
 		return;
 	lines_free(s->lines);
 	free(s->state);
+	free(s->text);
 	free(s->path);
 	free(s);
 }
@@ -395,8 +397,8 @@ int logsrc_decimal_ns(const char *p, size_t n, int64_t *ns)
 
 	while (i < n && p[i] != '.')
 		i++;
-	/* Seconds up to year 2262 fit the int64 nanoseconds. */
-	if (logsrc_u64(p, i, &sec) != 0 || sec > 9000000000ULL)
+	/* See SECONDS_MAX. */
+	if (logsrc_u64(p, i, &sec) != 0 || sec > 4000000000ULL)
 		return DH_EMALFORMED;
 	if (i < n) {
 		i++;
@@ -776,9 +778,19 @@ static int clock_part(const char *p, size_t n, size_t *i, int64_t *sec_of_day, i
 	return 0;
 }
 
-static int64_t to_ns(int64_t days, int64_t sec_of_day, int64_t frac, int64_t offset_s)
+/* Times are kept between 1970 and 2106 (4e9 seconds): the sum of a time
+ * and a duration (Zeek's ts + rtt) then still fits the int64
+ * nanoseconds, whose end is in 2262. */
+#define SECONDS_MAX 4000000000LL
+
+static int to_ns(int64_t days, int64_t sec_of_day, int64_t frac, int64_t offset_s, int64_t *ts)
 {
-	return ((days * 86400 + sec_of_day) - offset_s) * 1000000000LL + frac;
+	int64_t secs = (days * 86400 + sec_of_day) - offset_s;
+
+	if (secs < 0 || secs > SECONDS_MAX)
+		return DH_EMALFORMED;
+	*ts = secs * 1000000000LL + frac;
+	return 0;
 }
 
 int logsrc_time_syslog(const struct logsrc *s, const char *p, size_t n, int64_t *ts, size_t *used)
@@ -813,9 +825,8 @@ int logsrc_time_syslog(const struct logsrc *s, const char *p, size_t n, int64_t 
 	}
 	if ((unsigned)day > days_in_month(year, (unsigned)mon))
 		return DH_EMALFORMED;
-	*ts = to_ns(days, sod, frac, off);
 	*used = i;
-	return 0;
+	return to_ns(days, sod, frac, off, ts);
 }
 
 int logsrc_time_bind(const struct logsrc *s, const char *p, size_t n, int64_t *ts, size_t *used)
@@ -837,10 +848,9 @@ int logsrc_time_bind(const struct logsrc *s, const char *p, size_t n, int64_t *t
 		return DH_EMALFORMED;
 	if (clock_part(p, n, &i, &sod, &frac) != 0)
 		return DH_EMALFORMED;
-	*ts = to_ns(days_from_civil(year, (unsigned)mon, (unsigned)day), sod, frac,
-	            (int64_t)s->opt.tz_offset_min * 60);
 	*used = i;
-	return 0;
+	return to_ns(days_from_civil(year, (unsigned)mon, (unsigned)day), sod, frac,
+	             (int64_t)s->opt.tz_offset_min * 60, ts);
 }
 
 int logsrc_time_iso(const struct logsrc *s, const char *p, size_t n, int64_t *ts, size_t *used)
@@ -877,9 +887,8 @@ int logsrc_time_iso(const struct logsrc *s, const char *p, size_t n, int64_t *ts
 			return DH_EMALFORMED;
 		off = sign * (hh * 3600 + mm * 60);
 	}
-	*ts = to_ns(days_from_civil(year, (unsigned)mon, (unsigned)day), sod, frac, off);
 	*used = i;
-	return 0;
+	return to_ns(days_from_civil(year, (unsigned)mon, (unsigned)day), sod, frac, off, ts);
 }
 
 int logsrc_syslog(const struct logsrc *s, const char *p, size_t n, int64_t *ts, const char **prog,

@@ -24,9 +24,13 @@
  * server known to be one or the other. The destination port is not
  * logged and is left 0.
  *
- * Other lines of a BIND log (query-errors, denied queries, zone
- * transfers, the default category) are skipped without complaint; lines
- * that are not BIND's at all are reported.
+ * A query that BIND refused ("query (cache) 'NAME/TYPE/CLASS' denied",
+ * "zone transfer 'ZONE/AXFR/IN' denied", category security) gives two
+ * events: the query (flags unknown, so EV_ROLE_CLIENT_QUERY unless
+ * log_role says otherwise) and the REFUSED response to the client: a bot
+ * that is refused has still asked. Other lines of a BIND log
+ * (query-errors, the default category) are skipped without complaint;
+ * lines that are not BIND's at all are reported.
  */
 #include <string.h>
 
@@ -124,52 +128,117 @@ static size_t skip_labels(const char *p, size_t n, size_t i)
 	return i;
 }
 
+/* Reads the time and program part. Returns 0 with *pos at the message
+ * ("client ..."), or a negative code. */
+static int bind_prefix(struct logsrc *s, const char *p, size_t n, int64_t *ts, size_t *pos)
+{
+	size_t i = 0, used = 0, tl;
+	const char *tok, *prog;
+	int rc;
+
+	if (is_bind_date(p, n)) {
+		rc = logsrc_time_bind(s, p, n, ts, &used);
+		if (rc != 0)
+			return rc;
+		*pos = used;
+		return 0;
+	}
+	if ((p[0] >= '0' && p[0] <= '9') || (n > 4 && p[3] == ' ')) {
+		/* A syslog time; then either "host named[pid]:" or, from a
+		 * file channel printing such times, the category. */
+		if (p[0] >= '0' && p[0] <= '9')
+			rc = logsrc_time_iso(s, p, n, ts, &used);
+		else
+			rc = logsrc_time_syslog(s, p, n, ts, &used);
+		if (rc != 0)
+			return rc;
+		i = used;
+		while (i < n && p[i] == ' ')
+			i++;
+		if (logsrc_starts(p + skip_labels(p, n, i), n - skip_labels(p, n, i), "client ")) {
+			*pos = i;
+			return 0;
+		}
+		rc = logsrc_syslog(s, p, n, ts, &prog, &tl, &used);
+		if (rc != 0)
+			return rc;
+		if (!(tl == 5 && memcmp(prog, "named", 5) == 0))
+			return DH_EFORMAT;
+		*pos = used;
+		return 0;
+	}
+	/* No time (print-time off, or the journal's "host named[pid]:"). */
+	for (int k = 0; k < 2; k++) {
+		size_t j = i;
+		tl = logsrc_token(p, n, &j, &tok);
+		if (tl > 6 && (memcmp(tok, "named[", 6) == 0 || memcmp(tok, "named:", 6) == 0) &&
+		    tok[tl - 1] == ':') {
+			*pos = j;
+			return 0;
+		}
+		i = j;
+	}
+	*pos = 0;
+	return 1; /* nothing recognised: the caller decides */
+}
+
+/* "'NAME/TYPE/CLASS'" of a denied query or zone transfer. */
+static int bind_quoted(const char *p, size_t n, struct ev_event *ev)
+{
+	const char *end, *s1 = NULL, *s2 = NULL;
+
+	if (n < 2 || p[0] != '\'')
+		return DH_EMALFORMED;
+	end = memchr(p + 1, '\'', n - 1);
+	if (!end)
+		return DH_ETRUNC;
+	for (const char *c = end; c > p + 1; c--) {
+		if (c[-1] != '/')
+			continue;
+		if (!s2)
+			s2 = c - 1;
+		else {
+			s1 = c - 1;
+			break;
+		}
+	}
+	if (!s1)
+		return DH_EMALFORMED;
+	int rc = logsrc_question(ev, p + 1, (size_t)(s1 - p - 1), LOGSRC_NAME_RFC1035);
+	if (rc != 0)
+		return rc;
+	if (logsrc_type(s1 + 1, (size_t)(s2 - s1 - 1), &ev->msg.qtype) != 0 ||
+	    logsrc_class(s2 + 1, (size_t)(end - s2 - 1), &ev->msg.qclass) != 0)
+		return DH_EMALFORMED;
+	return 0;
+}
+
 static int bind_line(struct logsrc *s, void *state, const char *p, size_t n, struct ev_event *ev)
 {
 	const struct src_options *opt = logsrc_options(s);
-	size_t i = 0, used = 0, tl;
+	size_t i = 0, tl;
 	const char *tok;
-	int known = 0; /* the prefix shows the line is BIND's */
 	int rc;
 
 	(void)state;
 	if (n == 0)
 		return DH_ETRUNC;
-	if (is_bind_date(p, n)) {
-		rc = logsrc_time_bind(s, p, n, &ev->ts_ns, &used);
-		if (rc != 0)
-			return rc;
-		i = used;
-		known = 1;
-	} else if ((p[0] >= '0' && p[0] <= '9') || (n > 4 && p[3] == ' ')) {
-		const char *prog;
-		size_t pl;
-		rc = logsrc_syslog(s, p, n, &ev->ts_ns, &prog, &pl, &used);
-		if (rc != 0)
-			return rc;
-		if (!(pl == 5 && memcmp(prog, "named", 5) == 0))
-			return DH_EFORMAT;
-		i = used;
-		known = 1;
-	}
+	rc = bind_prefix(s, p, n, &ev->ts_ns, &i);
+	if (rc < 0)
+		return rc;
+	int known = rc == 0; /* the prefix shows the line is BIND's */
 	while (i < n && p[i] == ' ')
 		i++;
-	i = skip_labels(p, n, i);
-	if (!logsrc_starts(p + i, n - i, "client ")) {
-		if (known || skip_labels(p, n, 0) > 0)
-			return LOGSRC_SKIP;
-		return DH_EFORMAT;
-	}
-	i += 7;
-	long q = logsrc_find(p + i, n - i, "query: ");
-	if (q < 0 || (q >= 2 && p[i + (size_t)q - 2] != ':'))
-		return LOGSRC_SKIP; /* another client message: denied, failed ... */
-	size_t qpos = i + (size_t)q + 7;
+	size_t m = skip_labels(p, n, i);
+	if (!logsrc_starts(p + m, n - m, "client "))
+		return known || m > i ? LOGSRC_SKIP : DH_EFORMAT;
+	i = m + 7;
 
-	/* The client: optional @0x pointer, then ADDR#PORT. */
-	tl = logsrc_token(p, qpos, &i, &tok);
+	/* The client: optional @0x pointer, then ADDR#PORT, then " (NAME)"
+	 * and ": ", or ":" straight after the port before 9.10. */
+	tl = logsrc_token(p, n, &i, &tok);
 	if (tl > 1 && tok[0] == '@')
-		tl = logsrc_token(p, qpos, &i, &tok);
+		tl = logsrc_token(p, n, &i, &tok);
 	if (tl > 0 && tok[tl - 1] == ':')
 		tl--;
 	const char *hash = NULL;
@@ -183,9 +252,54 @@ static int bind_line(struct logsrc *s, void *state, const char *p, size_t n, str
 	if (logsrc_addr(tok, (size_t)(hash - tok), &ev->src) != 0 ||
 	    logsrc_u16(hash + 1, (size_t)(tok + tl - hash - 1), &ev->sport) != 0)
 		return DH_EMALFORMED;
+	if (i + 2 < n && p[i] == ' ' && p[i + 1] == '(') {
+		long c = logsrc_find(p + i, n - i, "): ");
+		if (c < 0)
+			return DH_ETRUNC;
+		i += (size_t)c + 3;
+	}
+	while (i < n && p[i] == ' ')
+		i++;
+	if (logsrc_starts(p + i, n - i, "view ")) {
+		long c = logsrc_find(p + i, n - i, ": ");
+		if (c < 0)
+			return DH_ETRUNC;
+		i += (size_t)c + 2;
+	}
+	ev->role = (uint8_t)(opt->log_role ? opt->log_role : EV_ROLE_CLIENT_QUERY);
+
+	if (!logsrc_starts(p + i, n - i, "query: ")) {
+		/* A query refused by allow-query(-cache) or a refused zone
+		 * transfer: the client did ask, and got REFUSED. Both are
+		 * kept, as the query and the REFUSED response. */
+		if (logsrc_starts(p + i, n - i, "query (cache) "))
+			i += 14;
+		else if (logsrc_starts(p + i, n - i, "query "))
+			i += 6;
+		else if (logsrc_starts(p + i, n - i, "zone transfer "))
+			i += 14;
+		else
+			return LOGSRC_SKIP; /* query failed, update, notify ... */
+		if (logsrc_find(p + i, n - i, "' denied") < 0)
+			return LOGSRC_SKIP;
+		rc = bind_quoted(p + i, n - i, ev);
+		if (rc != 0)
+			return rc;
+		struct ev_event *rsp = logsrc_spare(s);
+		*rsp = *ev;
+		rsp->dst = ev->src;
+		rsp->dport = ev->sport;
+		memset(&rsp->src, 0, sizeof(rsp->src));
+		rsp->sport = 0;
+		rsp->msg.flags |= DNS_FLAG_QR;
+		logsrc_set_rcode(&rsp->msg, 5);
+		rsp->role = rsp->role == EV_ROLE_AUTH_QUERY ? EV_ROLE_AUTH_RESPONSE
+		                                            : EV_ROLE_CLIENT_RESPONSE;
+		return LOGSRC_EVENT;
+	}
+	i += 7;
 
 	/* The query proper. */
-	i = qpos;
 	tl = logsrc_token(p, n, &i, &tok);
 	if (tl == 0)
 		return DH_ETRUNC;

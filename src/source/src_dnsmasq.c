@@ -41,7 +41,11 @@
 
 /* Lookups in flight, by serial. dnsmasq answers in well under a second, so
  * a few hundred slots keep every pending serial of a busy forwarder. */
-#define PEND_SLOTS 512
+#define PEND_SLOTS 256
+
+/* Names kept for pairing; a longer one (rare: 255 octets of plain text
+ * fit) is not remembered and its answers keep the name on their line. */
+#define PEND_NAME_MAX 320
 
 struct pend {
 	uint64_t serial; /* 0 = empty; dnsmasq's serials start at 1 */
@@ -49,7 +53,7 @@ struct pend {
 	uint16_t port;
 	uint16_t qtype;
 	uint16_t qname_len;
-	char qname[DNS_NAME_TEXT_MAX];
+	char qname[PEND_NAME_MAX];
 };
 
 struct dnsmasq_state {
@@ -222,6 +226,10 @@ static int answer(struct logsrc *s, struct dnsmasq_state *st, const struct pend 
 
 static void remember(struct pend *pd, uint64_t serial, const struct ev_event *ev)
 {
+	if (ev->msg.qname_len >= PEND_NAME_MAX) {
+		memset(pd, 0, sizeof(*pd));
+		return;
+	}
 	pd->serial = serial;
 	pd->client = ev->src;
 	pd->port = ev->sport;

@@ -76,8 +76,8 @@ struct zeek_state {
 	char unset[16], empty[32];
 	size_t unset_len, empty_len;
 	int have_fields;
-	int col[ZF_COUNT]; /* column of each field, -1 when absent */
-	char qbuf[LINES_MAX];
+	int col[ZF_COUNT];                /* column of each field, -1 when absent */
+	char qbuf[4 * DNS_NAME_TEXT_MAX]; /* a longer query is no name */
 	char abuf[LINES_MAX];
 	char jbuf[LINES_MAX];
 };
