@@ -31,9 +31,9 @@
 /* A second bound on the buffer: rows plus dictionary bytes. */
 #define MAX_BUFFER_BYTES ((size_t)256 << 20)
 
-/* zstd level 3 (its default): level 1 loses ~10% size, levels above 5
- * cost more CPU than ingest at 500k events/s can give (doc/store.md). */
-#define ZLEVEL 3
+/* zstd level 1: on the benchmark's data level 3 saves 1% of the bytes
+ * for ~10% more ingest CPU, level 6 saves 3% for 40% (doc/store.md). */
+#define ZLEVEL 1
 
 /* Open segments kept between queries: the mmap, the parsed footer and
  * the decompressed dictionary chunks are what a lookup would otherwise
@@ -66,6 +66,10 @@ struct store {
 	size_t nrows, caprows, max_rows;
 	struct sdict dict;
 	struct sbuf aset; /* scratch for encoding one answer set */
+	/* The last observer interned: almost every event of a file has the
+	 * same one, and a compare is cheaper than a hash probe. */
+	char last_obs[EV_OBSERVER_MAX];
+	uint32_t last_obs_id; /* STORE_NONE = nothing cached */
 	int64_t next_seg;
 };
 
@@ -182,6 +186,7 @@ int store_open(struct store **out, const char *dir, int flags)
 	s->lockfd = -1;
 	s->flags = flags;
 	s->max_rows = DEFAULT_BUFFER_EVENTS;
+	s->last_obs_id = STORE_NONE;
 	store__itab_init(&s->dict.str);
 	store__itab_init(&s->dict.addr);
 	store__itab_init(&s->dict.aset);
@@ -267,6 +272,7 @@ out:
 static void buffer_reset(struct store *s)
 {
 	s->nrows = 0;
+	s->last_obs_id = STORE_NONE;
 	store__itab_reset(&s->dict.str);
 	store__itab_reset(&s->dict.addr);
 	store__itab_reset(&s->dict.aset);
@@ -426,7 +432,8 @@ static int intern_str(struct store *s, const char *p, size_t n, uint32_t *id)
 
 /* Encodes the event's records (all sections but OPT, whose content the
  * EDNS summary keeps) as an answer set and interns it. */
-static int intern_records(struct store *s, const struct ev_event *ev, uint32_t *id)
+static int intern_records(struct store *s, const struct ev_event *ev, uint32_t qname_id,
+                          uint32_t *id)
 {
 	const struct dns_msg *m = &ev->msg;
 	char owner[DNS_NAME_TEXT_MAX];
@@ -463,8 +470,12 @@ static int intern_records(struct store *s, const struct ev_event *ev, uint32_t *
 			dt = data;
 		}
 		uint32_t oid, did;
-		if ((rc = intern_str(s, ot, strlen(ot), &oid)) ||
-		    (rc = intern_str(s, dt, strlen(dt), &did)))
+		/* Most answers are owned by the question's name. */
+		if (qname_id != STORE_NONE && strcmp(ot, m->qname) == 0)
+			oid = qname_id;
+		else if ((rc = intern_str(s, ot, strlen(ot), &oid)))
+			goto out;
+		if ((rc = intern_str(s, dt, strlen(dt), &did)))
 			goto out;
 		store__sbuf_u8(b, rr->section);
 		store__sbuf_varint(b, rr->type);
@@ -518,8 +529,17 @@ int store_ingest_add(struct store *s, const struct ev_event *ev)
 	r->rtt = ev->rtt_ns;
 	r->size = ev->size;
 	size_t olen = strnlen(ev->observer, sizeof(ev->observer) - 1);
-	if ((rc = intern_str(s, ev->observer, olen, &r->observer)) ||
-	    (rc = intern_addr(s, &ev->src, &r->src)) || (rc = intern_addr(s, &ev->dst, &r->dst)))
+	if (s->last_obs_id != STORE_NONE && memcmp(s->last_obs, ev->observer, olen) == 0 &&
+	    s->last_obs[olen] == '\0') {
+		r->observer = s->last_obs_id;
+	} else {
+		if ((rc = intern_str(s, ev->observer, olen, &r->observer)))
+			return rc;
+		memcpy(s->last_obs, ev->observer, olen);
+		s->last_obs[olen] = '\0';
+		s->last_obs_id = r->observer;
+	}
+	if ((rc = intern_addr(s, &ev->src, &r->src)) || (rc = intern_addr(s, &ev->dst, &r->dst)))
 		return rc;
 	r->qname = STORE_NONE;
 	if (m->has_question) {
@@ -527,7 +547,7 @@ int store_ingest_add(struct store *s, const struct ev_event *ev)
 		if ((rc = intern_str(s, m->qname, qlen, &r->qname)))
 			return rc;
 	}
-	if ((rc = intern_records(s, ev, &r->aset)))
+	if ((rc = intern_records(s, ev, r->qname, &r->aset)))
 		return rc;
 	r->ecs_addr = STORE_NONE;
 	r->rr_dropped = m->rr_dropped;
