@@ -461,12 +461,14 @@ static int mc_chart(const struct eval_table *t, const char *sweep, const char *m
 			ch.ymin = 0.0;
 			ch.ymax = 1.0;
 		}
-	} else {
+	} else if (strcmp(metric, "fp") == 0) {
 		s[ns++] = (struct eval_chart_series){EVAL_MC_COL_FP, EVAL_MC_COL_FP_LO,
 		                                     EVAL_MC_COL_FP_HI, 0};
+		ch.ylabel = "false positives per traceback";
+	} else {
 		s[ns++] = (struct eval_chart_series){EVAL_MC_COL_CAND, EVAL_MC_COL_CAND_LO,
 		                                     EVAL_MC_COL_CAND_HI, 0};
-		ch.ylabel = "hosts per traceback";
+		ch.ylabel = "candidates per traceback";
 	}
 	ch.nseries = ns;
 	return eval_chart_svg(t, &ch, out);

@@ -87,12 +87,17 @@ static void add_escaped(struct dh_buf *out, const char *s)
 	}
 }
 
-/* Formats a tick label without trailing zeros: 0.25, 10, 1e+04. */
+/* Formats a tick label without trailing zeros: 0.25, 10, 1000000. */
 static void add_tick_label(struct dh_buf *out, double v)
 {
 	if (fabs(v) < 1e-12)
 		v = 0.0;
-	dh_buf_addf(out, "%g", v);
+	/* Whole numbers in full up to a billion: 1000000 reads better on an
+	 * axis than %g's 1e+06. */
+	if (fabs(v) < 1e9 && v == floor(v))
+		dh_buf_addf(out, "%.0f", v);
+	else
+		dh_buf_addf(out, "%g", v);
 }
 
 /* Data range of the x values, or of the series columns for y. */

@@ -241,6 +241,18 @@ static void test_cache(void **state)
 	assert_true(within(0.4455, long_win.success.lo, long_win.success.hi));
 	assert_true(long_win.success.lo > short_win.success.hi);
 
+	/* In between, the resolver asked D inside the window when its cache
+	 * was cold at the bot's query or filled at most W ago:
+	 * (1 + r W) / (1 + r T) for a query rate r (stationary cache). */
+	par.window_dest = 3600;
+	par.trials = 6000;
+	assert_int_equal(eval_mc_run(mc, &par, &long_win), 0);
+	double r = 1000.0 / 86400.0;
+	double expect = 0.4455 * (1 + r * 3600) / (1 + r * 7200);
+	assert_true(within(expect, long_win.success.lo, long_win.success.hi));
+	assert_true(long_win.success.hi < none.success.lo);
+	par.trials = 4000;
+
 	/* Through a forwarder whose cache others keep warm the chain is just
 	 * as cached, and the long window still recovers it. */
 	par.forwarders = 1;
