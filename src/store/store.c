@@ -66,6 +66,7 @@ struct store {
 	size_t nrows, caprows, max_rows;
 	struct sdict dict;
 	struct sbuf aset; /* scratch for encoding one answer set */
+	char *rdata;      /* owned; scratch for rendering RDATA of wire records */
 	/* The last observer interned: almost every event of a file has the
 	 * same one, and a compare is cheaper than a hash probe. */
 	char last_obs[EV_OBSERVER_MAX];
@@ -355,6 +356,7 @@ void store_close(struct store *s)
 	store__itab_release(&s->dict.addr);
 	store__itab_release(&s->dict.aset);
 	store__sbuf_release(&s->aset);
+	free(s->rdata);
 	free(s->dir);
 	free(s);
 }
@@ -439,7 +441,7 @@ static int intern_records(struct store *s, const struct ev_event *ev, uint32_t q
 	char owner[DNS_NAME_TEXT_MAX];
 	/* RDATA of 65535 octets renders to at most ~4 characters each. */
 	static const size_t datamax = 4 * 65536;
-	char *data = NULL;
+	char *data = s->rdata;
 	int rc = 0;
 	unsigned kept = 0;
 	struct sbuf *b = &s->aset;
@@ -458,7 +460,7 @@ static int intern_records(struct store *s, const struct ev_event *ev, uint32_t q
 		}
 		if (!dt) {
 			if (!data) {
-				data = malloc(datamax);
+				data = s->rdata = malloc(datamax);
 				if (!data) {
 					rc = -ENOMEM;
 					goto out;
@@ -495,7 +497,6 @@ static int intern_records(struct store *s, const struct ev_event *ev, uint32_t q
 		rc = store__itab_put(&s->dict.aset, b->p, b->len, id);
 	}
 out:
-	free(data);
 	return rc;
 }
 
@@ -512,6 +513,10 @@ int store_ingest_add(struct store *s, const struct ev_event *ev)
 	int rc;
 	if (!s || !ev || (s->flags & STORE_READONLY))
 		return DH_EUSAGE;
+	/* A flush that failed when the buffer filled is retried here, so the
+	 * buffer never grows past its bound. */
+	if (s->nrows >= s->max_rows && (rc = flush(s, 0)))
+		return rc;
 	if (s->nrows == s->caprows) {
 		size_t cap = s->caprows ? s->caprows * 2 : 4096;
 		if (cap > s->max_rows)

@@ -385,6 +385,40 @@ static void test_records_round_trip(void **state)
 	free(c);
 }
 
+/* A wire-format message (no text in its records): the store renders the
+ * records through dns_text.h at ingest. */
+static void test_wire_records(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t wire[] = {
+	    0x12, 0x34, 0x81, 0x80, 0,   1,   0,   1,   0,   0,    0, 0, /* header */
+	    1,    'a',  7,    'e',  'x', 'a', 'm', 'p', 'l', 'e',  0,    /* a.example. */
+	    0,    1,    0,    1,                                         /* A IN */
+	    0xc0, 0x0c, 0,    1,    0,   1,   0,   0,   1,   0x2c,       /* ptr, A IN 300 */
+	    0,    4,    192,  0,    2,   1,                              /* 192.0.2.1 */
+	};
+	struct ev_event ev;
+	th_event(&ev, T0, NULL, "192.0.2.1", "198.51.100.53", 1);
+	assert_int_equal(dns_parse(&ev.msg, wire, sizeof(wire)), 0);
+	assert_int_equal(ev.msg.rr_count, 1);
+	assert_null(ev.msg.rr[0].owner_text);
+	assert_int_equal(store_ingest_add(f->s, &ev), 0);
+	assert_int_equal(store_ingest_end(f->s), 0);
+	struct rr_ctx *c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	struct store_query q = all();
+	q.qname = "a.example.";
+	assert_int_equal(store_query_run(f->s, &q, rr_cb, c), 0);
+	assert_int_equal(c->calls, 1);
+	assert_null(c->copy.msg.wire);
+	assert_int_equal(c->copy.msg.id, 0x1234);
+	assert_int_equal(c->copy.msg.rr_count, 1);
+	assert_int_equal(c->copy.msg.rr[0].ttl, 300);
+	assert_string_equal(c->owner[0], "a.example.");
+	assert_string_equal(c->data[0], "192.0.2.1");
+	free(c);
+}
+
 static void test_max_records_and_no_question(void **state)
 {
 	struct fx *f = *state;
@@ -472,6 +506,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_negative_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_records_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wire_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_max_records_and_no_question, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limit_and_stop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort_and_readonly, setup, teardown),
