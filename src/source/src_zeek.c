@@ -101,12 +101,15 @@ static int zeek_probe(const uint8_t *head, size_t len)
 	size_t pos = 0, n;
 	const char *line;
 
-	if (!logsrc_head_line(head, len, &pos, &line, &n))
-		return 0;
-	if (logsrc_starts(line, n, "#separator"))
-		return 1;
-	return line[0] == '{' && logsrc_find(line, n, "\"id.orig_h\"") >= 0 &&
-	       logsrc_find(line, n, "\"event_type\"") < 0;
+	/* The TSV header may follow a comment line (btest baselines). */
+	for (int k = 0; k < 3 && logsrc_head_line(head, len, &pos, &line, &n); k++) {
+		if (logsrc_starts(line, n, "#separator") || logsrc_starts(line, n, "#fields\t"))
+			return 1;
+		if (line[0] != '#')
+			return line[0] == '{' && logsrc_find(line, n, "\"id.orig_h\"") >= 0 &&
+			       logsrc_find(line, n, "\"event_type\"") < 0;
+	}
+	return 0;
 }
 
 static void defaults(struct zeek_state *st)
