@@ -67,7 +67,7 @@ case "$runs" in
 esac
 
 dnshound="${DNSHOUND:-$build/src/cli/dnshound}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dh-peers.XXXXXX") || exit 1
+tmp=$(mktemp -d -t dh-peers.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 if [ "$install" = 1 ]; then
@@ -77,6 +77,7 @@ if [ "$install" = 1 ]; then
 	done
 	if [ -n "$missing" ]; then
 		echo "installing:$missing" >&2
+		# shellcheck disable=SC2086 # one word per package, on purpose
 		DEBIAN_FRONTEND=noninteractive apt-get install -y $missing > "$tmp/apt.log" 2>&1 ||
 			{ echo "peers.sh: apt-get failed, see below" >&2; tail -5 "$tmp/apt.log" >&2; }
 	fi
@@ -106,16 +107,16 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 # time_tool NAME COMMAND-STRING: runs the command $runs times and records
 # the median seconds in $tmp/res.
 time_tool() {
-	local name="$1" cmd="$2" i t0 t1 rc
+	local name="$1" cmd="$2" n t0 t1 rc
 	case "$skip" in *",$name,"*) return ;; esac
 	: > "$tmp/t.$name"
-	for i in $(seq "$runs"); do
+	for n in $(seq "$runs"); do
 		t0=$(now_ns)
 		bash -c "$cmd"
 		rc=$?
 		t1=$(now_ns)
 		if [ "$rc" -ne 0 ]; then
-			echo "  $name: exit code $rc, left out ($cmd)" >&2
+			echo "  $name: exit code $rc in run $n, left out ($cmd)" >&2
 			return
 		fi
 		echo $(((t1 - t0) / 1000)) >> "$tmp/t.$name"
