@@ -509,6 +509,29 @@ def cap_root():
         (".", T_NS, 518400, nm("a.root-servers.net"))])), LT_ETHERNET)
 
 
+def cap_chaos():
+    # CLASS CH (RFC 1035 3.2.4) as used by "version.bind" queries.
+    return content("version.bind", T_TXT, 0x0D0D, qclass=3, answers=[
+        ("version.bind", T_TXT, 0, txt("9.18"), 3),
+    ])
+
+
+def cap_opcode_rcode():
+    # Opcode 3 and rcode 12 are unassigned (IANA DNS parameters), so they
+    # have no mnemonic.
+    q = dns_message(0x0E0E, F_QUERY | (3 << 11), "example.com", T_A)
+    r = dns_message(0x0E0E, F_RESP | (3 << 11) | 12, "example.com", T_A)
+    return pcap_file(pair(q, r), LT_ETHERNET)
+
+
+def cap_flags():
+    # Every header bit: RD, Z (0x0040), AD and CD on the query; QR, AA, TC
+    # and RA on the response (RFC 1035 4.1.1, RFC 4035 3.2).
+    q = dns_message(0x0F0F, 0x0100 | 0x0040 | 0x0020 | 0x0010, "example.com", T_A)
+    r = dns_message(0x0F0F, 0x8000 | 0x0400 | 0x0200 | 0x0080, "example.com", T_A)
+    return pcap_file(pair(q, r), LT_ETHERNET)
+
+
 def cap_vlan():
     return pcap_file(a_pair(lambda ip, d: eth(ip, d, [(0x8100, 100)])), LT_ETHERNET)
 
@@ -760,6 +783,9 @@ CAPTURES = {
     "edns-ecs.pcap": cap_edns,
     "unknown-type.pcap": cap_unknown,
     "root.pcap": cap_root,
+    "chaos.pcap": cap_chaos,
+    "opcode-rcode.pcap": cap_opcode_rcode,
+    "flags.pcap": cap_flags,
     "vlan.pcap": cap_vlan,
     "qinq.pcap": cap_qinq,
     "sll.pcap": lambda: pcap_file(a_pair(sll1), LT_SLL),
