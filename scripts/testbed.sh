@@ -28,6 +28,8 @@ if [ "${TB_TRACE:-0}" = 1 ]; then
 	set -x
 fi
 
+# The servers live in /usr/sbin, which a non-login root shell may lack.
+PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tpl="$here/testbed"
 
@@ -50,6 +52,8 @@ SERVER_ADDRS="$AUTH_ADDR $ROOT_ADDR $SUB_ADDR $BIND_ADDR $UNBOUND_ADDR $KRESD_AD
 
 # Components in start order; stop walks the groups backwards.
 DNSTAP_NAMES="root sub auth bind unbound kresd"
+# Their fstrm_capture collectors.
+DT_NAMES="dt-root dt-sub dt-auth dt-bind dt-unbound dt-kresd"
 SERVER_NAMES="root sub auth bind unbound kresd dnsmasq"
 
 # Bounds of the load command, so a typo cannot flood the machine.
@@ -71,9 +75,9 @@ die() { # exit code, message
 	exit "$rc"
 }
 
-usage() {
-	sed -n '10,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-	exit 2
+usage() { # exit code (2 unless given)
+	sed -n '/^# Usage:/,/^# root, 5/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	exit "${1:-2}"
 }
 
 # --- helpers -----------------------------------------------------------
@@ -90,10 +94,20 @@ in_tb() {
 # Whether a process is alive: a zombie counts as dead, since PID 1 on some
 # machines does not reap the daemons the testbed orphans.
 alive() { # pid
-	local pid=$1 state
-	[ -r "/proc/$pid/stat" ] || return 1
-	state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$pid/stat" 2>/dev/null) || return 1
-	[ "$state" != Z ] && [ "$state" != X ]
+	stat_fields "$1" || return 1
+	[ "$STAT_STATE" != Z ] && [ "$STAT_STATE" != X ]
+}
+
+# Sets STAT_STATE and STAT_PPID from /proc/PID/stat (after the command
+# name, which may itself hold spaces and parentheses).
+stat_fields() { # pid
+	local stat="" rest
+	# The process may be gone between the listing and the read.
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	rest=${stat##*) }
+	STAT_STATE=${rest%% *}
+	rest=${rest#* }
+	STAT_PPID=${rest%% *}
 }
 
 # Whether pid is one of ours: its command line names the state directory.
@@ -115,7 +129,7 @@ our_pids() {
 		[ "$p" = "$$" ] && continue
 		grep -qaF testbed.sh "/proc/$p/cmdline" 2>/dev/null && continue
 		alive "$p" || continue
-		[ "$(sed 's/^.*) . \([0-9]*\).*$/\1/' "/proc/$p/stat" 2>/dev/null)" = "$$" ] && continue
+		[ "$STAT_PPID" = "$$" ] && continue
 		printf '%s\n' "$p"
 	done || true
 }
@@ -164,7 +178,8 @@ listening() { # address, tcp|udp
 # address; one ss call per round, since each costs a fork and a setns.
 wait_listening() { # component names...
 	local i n pid sockets missing
-	for ((i = 0; i < 100; i++)); do
+	# Up to 20 s: named can take seconds to start on a loaded machine.
+	for ((i = 0; i < 200; i++)); do
 		sockets=$(in_tb ss -Hlnut 2>/dev/null || true)
 		missing=""
 		for n in "$@"; do
@@ -180,7 +195,7 @@ wait_listening() { # component names...
 		done
 		sleep 0.1
 	done
-	log "not listening on port 53 after 10 s:$missing"
+	log "not listening on port 53 after 20 s:$missing"
 	return 1
 }
 
@@ -224,7 +239,7 @@ spawn_daemon() { # name, log file, command...
 		log "$name failed to start; see $logf"
 		return 1
 	fi
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 150; i++)); do
 		pid_of "$name" >/dev/null && return 0
 		sleep 0.1
 	done
@@ -340,7 +355,7 @@ gen_load_queries() {
 missing_tools() {
 	local t miss=""
 	for t in $REQUIRED_TOOLS; do
-		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || miss="$miss $t"
+		command -v "$t" >/dev/null 2>&1 || miss="$miss $t"
 	done
 	printf '%s' "${miss# }"
 }
@@ -566,7 +581,8 @@ do_stop() { # keep (0 or 1)
 	stop_group dnsmasq kresd unbound bind
 	stop_group auth root sub
 	# Collectors last, so the servers' final dnstap frames get written.
-	stop_group $(for n in $DNSTAP_NAMES; do printf 'dt-%s ' "$n"; done)
+	# shellcheck disable=SC2086 # a list of names
+	stop_group $DT_NAMES
 	# Anything else that names the state directory (NSD's worker
 	# processes, a collector started by hand) goes the same way, by PID.
 	for ((i = 0; i < 3; i++)); do
@@ -779,7 +795,7 @@ cmd_status() {
 		printf 'network: host loopback; addresses added: %s\n' \
 			"$(tr '\n' ' ' <"$DIR/run/addrs" 2>/dev/null)"
 	fi
-	for n in $SERVER_NAMES $(for n in $DNSTAP_NAMES; do printf 'dt-%s ' "$n"; done) capture; do
+	for n in $SERVER_NAMES $DT_NAMES capture; do
 		addr=""
 		case "$n" in dt-* | capture) ;; *) addr=$(addr_of "$n") ;; esac
 		if pid=$(pid_of "$n"); then
@@ -840,7 +856,7 @@ main() {
 	flush) cmd_flush ;;
 	status) cmd_status ;;
 	check) cmd_check ;;
-	-h | --help | help) usage ;;
+	-h | --help | help) usage 0 ;;
 	*) usage ;;
 	esac
 }

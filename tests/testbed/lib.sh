@@ -80,7 +80,10 @@ tb_start() { # extra start options...
 	TB_STARTED_DIR=$TB_DIR
 	TB_STARTED_NETNS=$TB_NETNS
 	TB_STARTED_ADDRS=$(cat "$TB_DIR/run/addrs" 2>/dev/null || true)
+	# One variable per client address, for the tests that source this.
+	# shellcheck disable=SC2086,SC2034
 	set -- $TB_CLIENTS
+	# shellcheck disable=SC2034
 	TB_CLIENT1=$1 TB_CLIENT2=$2 TB_CLIENT3=$3 TB_CLIENT4=$4 TB_CLIENT5=$5
 	tb_note "testbed in $TB_DIR${TB_NETNS:+ (namespace $TB_NETNS)}"
 }
@@ -161,14 +164,15 @@ tb_text_matches_all() { # text, what, extended regex...
 tb_stop_and_check_clean() {
 	local left="" f p
 	tb_script stop --dir "$TB_STARTED_DIR"
-	for f in /proc/[0-9]*/cmdline; do
+	# One grep over every command line; the grep itself matches too, and
+	# is gone by the time its State is read.
+	for f in $(grep -lasF -- "$TB_STARTED_DIR/" /proc/[0-9]*/cmdline 2>/dev/null); do
 		p=${f#/proc/}
 		p=${p%/cmdline}
 		[ "$p" = "$$" ] && continue
-		if grep -qaF -- "$TB_STARTED_DIR/" "$f" 2>/dev/null; then
-			grep -qE '^State:[[:space:]]+Z' "/proc/$p/status" 2>/dev/null && continue
-			left="$left $p"
-		fi
+		[ -e "/proc/$p/status" ] || continue
+		grep -qE '^State:[[:space:]]+Z' "/proc/$p/status" 2>/dev/null && continue
+		left="$left $p"
 	done
 	tb_check "no testbed process is left after stop" test -z "$left"
 	[ -z "$left" ] || ps -o pid,args -p "${left# }" 2>/dev/null || true

@@ -9,6 +9,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 tb_init
 tb_start
+tb_note "started after ${SECONDS} s"
 
 # One client address per resolver, so every log line can be traced back.
 declare -A client=([bind]=$TB_CLIENT1 [unbound]=$TB_CLIENT2 [kresd]=$TB_CLIENT3 [dnsmasq]=$TB_CLIENT4)
@@ -18,39 +19,53 @@ resolvers="bind unbound kresd dnsmasq"
 tb_check "capture starts" tb_capture start
 
 # --- answers ---------------------------------------------------------------
+# The four resolvers are asked at the same time (each answer to a file),
+# which keeps the test short on a busy machine; the checks come after.
+ans="$TB_DIR/smoke"
+mkdir -p "$ans"
+ask() { # resolver, answer name, query options and arguments...
+	local r=$1 key=$2
+	shift 2
+	tb_query --via "$r" --from "${client[$r]}" "$@" >"$ans/$r.$key" 2>&1
+}
 for r in $resolvers; do
-	c=${client[$r]}
+	(
+		ask "$r" a www.test A
+		ask "$r" aaaa --tcp www.test AAAA
+		# A name no other query asks for, so the authoritative server
+		# must see this resolver's own query (no cache in between).
+		ask "$r" wild "q-$r.dga.test" A
+		ask "$r" nx --full "nx-$r.test" A
+		ask "$r" cname alias.test A
+		ask "$r" big --full big.test TXT
+		ask "$r" sub host.sub.test A
+		ask "$r" ptr 80.2.0.192.in-addr.arpa PTR
+		ask "$r" mx test MX
+	) &
+done
+wait
+tb_note "answers in after ${SECONDS} s"
+
+for r in $resolvers; do
 	addr_var="TB_$(printf '%s' "$r" | tr a-z A-Z)_ADDR"
 	raddr=${!addr_var}
-	q() { tb_query --via "$r" --from "$c" "$@" 2>&1; }
-
-	a=$(q www.test A)
-	tb_check "$r: www.test A over UDP" tb_contains "$a" 192.0.2.80
-	a=$(q --tcp www.test AAAA)
-	tb_check "$r: www.test AAAA over TCP" tb_contains "$a" 2001:db8::80
-	# A name no other query asks for, so the authoritative server must
-	# see this resolver's own query (no cache in between).
-	a=$(q "q-$r.dga.test" A)
-	tb_check "$r: q-$r.dga.test A (wildcard)" tb_contains "$a" 203.0.113.7
-	a=$(q --full "nx-$r.test" A)
-	tb_check "$r: nx-$r.test is NXDOMAIN" tb_contains "$a" "status: NXDOMAIN"
-	a=$(q alias.test A)
+	get() { cat "$ans/$r.$1"; }
+	tb_check "$r: www.test A over UDP" tb_contains "$(get a)" 192.0.2.80
+	tb_check "$r: www.test AAAA over TCP" tb_contains "$(get aaaa)" 2001:db8::80
+	tb_check "$r: q-$r.dga.test A (wildcard)" tb_contains "$(get wild)" 203.0.113.7
+	tb_check "$r: nx-$r.test is NXDOMAIN" tb_contains "$(get nx)" "status: NXDOMAIN"
 	cn='[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+CNAME[[:space:]]+'
 	tb_check "$r: CNAME chain alias -> alias2 -> alias3 -> www.example" tb_text_matches_all \
-		"$a" answer "^alias\.test\.${cn}alias2\.test\.$" "^alias2\.test\.${cn}alias3\.test\.$" \
-		"^alias3\.test\.${cn}www\.example\.$"
-	tb_check "$r: CNAME chain ends in an address" tb_contains "$a" 192.0.2.10
-	a=$(q --full big.test TXT)
+		"$(get cname)" answer "^alias\.test\.${cn}alias2\.test\.$" \
+		"^alias2\.test\.${cn}alias3\.test\.$" "^alias3\.test\.${cn}www\.example\.$"
+	tb_check "$r: CNAME chain ends in an address" tb_contains "$(get cname)" 192.0.2.10
 	tb_check "$r: big.test TXT is truncated over UDP" \
-		tb_contains "$a" "Truncated, retrying in TCP mode"
-	tb_check "$r: big.test TXT arrives over TCP" tb_contains "$a" "#53($raddr) (TCP)"
-	tb_check "$r: big.test TXT has all eight strings" tb_contains "$a" '"hhhhhhhh'
-	a=$(q host.sub.test A)
-	tb_check "$r: host.sub.test A (sub-delegation with glue)" tb_contains "$a" 192.0.2.53
-	a=$(q 80.2.0.192.in-addr.arpa PTR)
-	tb_check "$r: reverse PTR" tb_contains "$a" www.test.
-	a=$(q test MX)
-	tb_check "$r: test MX" tb_contains "$a" "10 mail.test."
+		tb_contains "$(get big)" "Truncated, retrying in TCP mode"
+	tb_check "$r: big.test TXT arrives over TCP" tb_contains "$(get big)" "#53($raddr) (TCP)"
+	tb_check "$r: big.test TXT has all eight strings" tb_contains "$(get big)" '"hhhhhhhh'
+	tb_check "$r: host.sub.test A (sub-delegation with glue)" tb_contains "$(get sub)" 192.0.2.53
+	tb_check "$r: reverse PTR" tb_contains "$(get ptr)" www.test.
+	tb_check "$r: test MX" tb_contains "$(get mx)" "10 mail.test."
 done
 
 # Queries straight to the authoritative servers (no recursion).
@@ -61,6 +76,7 @@ tb_check "root: refers test. to ns1.test" tb_contains "$a" "ns1.test."
 
 tb_check "capture stops" tb_capture stop
 tb_check "flush" tb_flush
+tb_note "flushed after ${SECONDS} s"
 
 # --- text logs ------------------------------------------------------------
 # BIND authoritative: each resolver's own outgoing address, and the TCP
@@ -143,5 +159,7 @@ tb_check "capture: dnsmasq forwards from its own address" tb_text_matches "$p" \
 tb_check "capture: authoritative answer to the BIND resolver" tb_text_matches "$p" \
 	"IP ${TB_AUTH_ADDR//./\\.}\.53 > ${TB_BIND_OUT//./\\.}\.[0-9]+: .* A 203\.0\.113\.7" capture
 
+tb_note "checked after ${SECONDS} s"
 tb_stop_and_check_clean
+tb_note "stopped after ${SECONDS} s"
 tb_finish
