@@ -445,7 +445,13 @@ void cap_frame_decode(struct cap_frame *f, int linktype, const uint8_t *frame, s
 	pk.family = DH_AF_NONE;
 	pk.cut = 0;
 	pk.src = pk.dst = NULL;
-	cur_init(&c, frame, frame ? caplen : 0);
+	/* A NULL frame reads as an empty one (NULL + 0 is undefined in C). */
+	if (!frame) {
+		static const uint8_t empty[1];
+		frame = empty;
+		caplen = 0;
+	}
+	cur_init(&c, frame, caplen);
 	switch (linktype) {
 	case CAP_LINK_EN10MB:
 		cur_skip(&c, 12); /* destination and source MAC */
