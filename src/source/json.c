@@ -265,10 +265,22 @@ fail:
 	return rc;
 }
 
-int json_key_is(const struct json_val *key, const char *lit)
+int json_object(const char *p, size_t n, struct json_val *v)
 {
-	size_t l = strlen(lit);
-	return key->n == l && memcmp(key->p, lit, l) == 0;
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+		n--;
+	if (n == 0)
+		return DH_ETRUNC;
+	if (p[0] != '{')
+		return DH_EMALFORMED;
+	if (n < 2 || p[n - 1] != '}')
+		return DH_ETRUNC;
+	v->type = JSON_OBJECT;
+	v->p = p;
+	v->n = n;
+	return 0;
 }
 
 /* Appends the code point cp as UTF-8, or as one octet below 0x100. */

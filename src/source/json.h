@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define JSON_DEPTH_MAX 64
 
@@ -53,6 +54,15 @@ struct json_iter {
  */
 int json_parse(const char *p, size_t n, struct json_val *v);
 
+/*
+ * The cheap form of json_parse() for a line that should be one object:
+ * only the outer braces are checked here, the members are checked as
+ * json_iter_next() walks them (a caller must walk to the end, where a
+ * walk returns 0, to know the whole line was good). Returns 0 or
+ * DH_EMALFORMED / DH_ETRUNC.
+ */
+int json_object(const char *p, size_t n, struct json_val *v);
+
 /* Starts a walk over v, which must be an object or array. Returns 0 or
  * DH_EMALFORMED. */
 int json_iter_init(struct json_iter *it, const struct json_val *v);
@@ -65,8 +75,13 @@ int json_iter_init(struct json_iter *it, const struct json_val *v);
 int json_iter_next(struct json_iter *it, struct json_val *key, struct json_val *val);
 
 /* 1 when the key span (escaped text) equals lit; keys we look for have no
- * escapes. */
-int json_key_is(const struct json_val *key, const char *lit);
+ * escapes. Inline so that the length of a literal is known at compile
+ * time: key matching is most of the work on a log line. */
+static inline int json_key_is(const struct json_val *key, const char *lit)
+{
+	size_t l = strlen(lit);
+	return key->n == l && memcmp(key->p, lit, l) == 0;
+}
 
 /*
  * Decodes a string value into out (cap bytes, NUL-terminated). \u escapes

@@ -343,9 +343,10 @@ static int dns_object(struct logsrc *s, struct eve_state *st, const struct json_
 	while ((rc = json_iter_next(&it, &key, &val)) == 1) {
 		static const struct {
 			const char *name;
+			size_t len;
 			size_t off;
 		} keys[] = {
-#define K(f) {#f, offsetof(struct eve_dns, f)}
+#define K(f) {#f, sizeof(#f) - 1, offsetof(struct eve_dns, f)}
 		    K(type),        K(id),      K(flags),  K(rcode),   K(rrname),  K(rrtype),
 		    K(ttl),         K(rdata),   K(opcode), K(queries), K(answers), K(authorities),
 		    K(additionals), K(grouped), K(qr),     K(aa),      K(tc),      K(rd),
@@ -353,7 +354,7 @@ static int dns_object(struct logsrc *s, struct eve_state *st, const struct json_
 #undef K
 		};
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			if (json_key_is(&key, keys[k].name)) {
+			if (key.n == keys[k].len && memcmp(key.p, keys[k].name, key.n) == 0) {
 				memcpy((char *)&d + keys[k].off, &val, sizeof(val));
 				break;
 			}
@@ -477,7 +478,7 @@ static int eve_line(struct logsrc *s, void *state, const char *p, size_t n, stru
 		return DH_ETRUNC;
 	if (p[0] != '{')
 		return DH_EFORMAT;
-	rc = json_parse(p, n, &top);
+	rc = json_object(p, n, &top);
 	if (rc != 0)
 		return rc;
 	json_iter_init(&it, &top);

@@ -62,6 +62,10 @@ static const char *const zf_names[ZF_COUNT] = {
     "RD",  "RA",        "Z",         "answers",   "TTLs",      "opcode",
 };
 
+static const uint8_t zf_len[ZF_COUNT] = {
+    2, 9, 9, 9, 9, 5, 8, 3, 5, 6, 5, 5, 2, 2, 2, 2, 1, 7, 4, 6,
+};
+
 /* Zeek's default dns.log columns (base/protocols/dns/main.zeek), for a
  * TSV file that lost its header. */
 static const int zf_default_col[ZF_COUNT] = {
@@ -249,7 +253,7 @@ static int split_json(const char *p, size_t n, struct zrec *r)
 
 	for (int k = 0; k < ZF_COUNT; k++)
 		r->f[k].kind = ZK_NONE;
-	rc = json_parse(p, n, &top);
+	rc = json_object(p, n, &top);
 	if (rc != 0)
 		return rc;
 	if (json_iter_init(&it, &top) != 0 || top.type != JSON_OBJECT)
@@ -258,7 +262,7 @@ static int split_json(const char *p, size_t n, struct zrec *r)
 		if (val.type == JSON_NULL)
 			continue;
 		for (int k = 0; k < ZF_COUNT; k++) {
-			if (json_key_is(&key, zf_names[k])) {
+			if (key.n == zf_len[k] && memcmp(key.p, zf_names[k], key.n) == 0) {
 				r->f[k].kind = ZK_JSON;
 				r->f[k].j = val;
 				r->f[k].p = val.p;

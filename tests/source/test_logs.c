@@ -591,7 +591,7 @@ static const struct broken broken[] = {
       {3, DH_EMALFORMED},
       {4, DH_EMALFORMED},
       {5, DH_EFORMAT},
-      {6, DH_EMALFORMED}}},
+      {6, DH_ETRUNC}}}, /* the array is cut by the object's end */
 };
 
 static void test_broken(void **state)
