@@ -35,11 +35,13 @@
 #   dnshound-json  dnshound decode --json FILE
 #   dnshound-ingest  dnshound ingest --store TMPDIR FILE (decode + store)
 #
-# messages/s divides the number of DNS messages in the file (counted by
-# dnshound decode, or by tcpdump's line count when dnshound is missing) by
-# each tool's median; "x tshark" is tshark's median divided by the tool's
-# (above 1 = faster than tshark). The machine is shared: run it on an idle
-# machine and compare medians, not single runs.
+# Reported per tool: the median wall-clock seconds and the median CPU
+# seconds (user + system, children included). messages/s divides the
+# number of DNS messages in the file (counted by dnshound decode, or by
+# tcpdump's line count when dnshound is missing) by the CPU median; "x
+# tshark" is tshark's CPU median divided by the tool's (above 1 = cheaper
+# than tshark). CPU time is the figure to compare on a shared machine;
+# wall time is only meaningful on an idle one.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,31 +100,32 @@ if [ ! -r "$capture" ]; then
 	exit 2
 fi
 
-# Nanoseconds of wall-clock time of one run of "$@" (output discarded by
-# the caller's redirections inside the command string).
-now_ns() { date +%s%N; }
-
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# time_tool NAME COMMAND-STRING: runs the command $runs times and records
-# the median seconds in $tmp/res.
+# time_tool NAME COMMAND-STRING: runs the command $runs times and appends
+# "NAME median-wall-seconds median-cpu-seconds" to $tmp/res. CPU time
+# (user + system of the command and its children, from bash's time) is
+# kept beside wall-clock time because on a shared machine the wall clock
+# mostly measures the neighbours.
 time_tool() {
-	local name="$1" cmd="$2" n t0 t1 rc
+	local name="$1" cmd="$2" n rc line
 	case "$skip" in *",$name,"*) return ;; esac
-	: > "$tmp/t.$name"
+	: > "$tmp/w.$name"
+	: > "$tmp/c.$name"
 	for n in $(seq "$runs"); do
-		t0=$(now_ns)
-		bash -c "$cmd"
+		line=$( { TIMEFORMAT='%R %U %S'; time bash -c "$cmd" > /dev/null 2>&1; } 2>&1)
 		rc=$?
-		t1=$(now_ns)
 		if [ "$rc" -ne 0 ]; then
 			echo "  $name: exit code $rc in run $n, left out ($cmd)" >&2
 			return
 		fi
-		echo $(((t1 - t0) / 1000)) >> "$tmp/t.$name"
+		# shellcheck disable=SC2086 # split "wall user sys" on purpose
+		set -- $line
+		echo "$1" >> "$tmp/w.$name"
+		awk -v u="$2" -v s="$3" 'BEGIN { printf "%.3f\n", u + s }' >> "$tmp/c.$name"
 	done
-	printf '%s %s\n' "$name" "$(median < "$tmp/t.$name")" >> "$tmp/res"
-	echo "  $name: $(tr '\n' ' ' < "$tmp/t.$name")us" >&2
+	printf '%s %s %s\n' "$name" "$(median < "$tmp/w.$name")" "$(median < "$tmp/c.$name")" >> "$tmp/res"
+	echo "  $name: wall $(tr '\n' ' ' < "$tmp/w.$name")s, cpu $(tr '\n' ' ' < "$tmp/c.$name")s" >&2
 }
 
 have() { command -v "$1" > /dev/null 2>&1; }
@@ -141,25 +144,25 @@ else
 fi
 echo "capture: $capture ($(stat -c %s "$capture") bytes), $msgs DNS messages ($counted), $runs runs each" >&2
 
-time_tool cat "cat $f > /dev/null"
-have tcpdump && time_tool tcpdump "tcpdump -nr $f > /dev/null 2>&1"
-have tshark && time_tool tshark "tshark -r $f -T fields -e dns.qry.name -e dns.qry.type -e dns.flags.rcode -e dns.a > /dev/null 2>&1"
-have dnscap && time_tool dnscap "dnscap -r $f -g > /dev/null 2>&1"
-have dnstop && time_tool dnstop "dnstop -l 3 $f > /dev/null 2>&1"
+# Every command's output goes to /dev/null (time_tool adds the redirection).
+time_tool cat "cat $f"
+have tcpdump && time_tool tcpdump "tcpdump -nr $f"
+have tshark && time_tool tshark "tshark -r $f -T fields -e dns.qry.name -e dns.qry.type -e dns.flags.rcode -e dns.a"
+have dnscap && time_tool dnscap "dnscap -r $f -g"
+have dnstop && time_tool dnstop "dnstop -l 3 $f"
 if [ -x "$dnshound" ]; then
 	d=$(printf '%q' "$dnshound")
-	time_tool dnshound "$d decode $f > /dev/null"
-	time_tool dnshound-json "$d decode --json $f > /dev/null"
-	time_tool dnshound-ingest "s=\$(mktemp -d $tmp/store.XXXXXX) && $d ingest --store \"\$s\" $f > /dev/null && rm -rf \"\$s\""
+	time_tool dnshound "$d decode $f"
+	time_tool dnshound-json "$d decode --json $f"
+	time_tool dnshound-ingest "s=\$(mktemp -d $tmp/store.XXXXXX) && $d ingest --store \"\$s\" $f && rm -rf \"\$s\""
 fi
 
-ts=$(awk '$1 == "tshark" { print $2 }' "$tmp/res")
-printf '%-16s %12s %14s %9s\n' tool "median s" "messages/s" "x tshark"
-while read -r name us; do
-	awk -v n="$name" -v us="$us" -v m="$msgs" -v ts="${ts:-0}" 'BEGIN {
-		s = us / 1e6
-		rate = (s > 0) ? m / s : 0
-		ratio = (ts > 0 && us > 0) ? sprintf("%.2f", ts / us) : "-"
-		printf "%-16s %12.3f %14.0f %9s\n", n, s, rate, ratio
+ts=$(awk '$1 == "tshark" { print $3 }' "$tmp/res")
+printf '%-16s %10s %10s %14s %9s\n' tool "wall s" "cpu s" "messages/s" "x tshark"
+while read -r name wall cpu; do
+	awk -v n="$name" -v w="$wall" -v c="$cpu" -v m="$msgs" -v ts="${ts:-0}" 'BEGIN {
+		rate = (c > 0) ? m / c : 0
+		ratio = (ts > 0 && c > 0) ? sprintf("%.2f", ts / c) : "-"
+		printf "%-16s %10.2f %10.2f %14.0f %9s\n", n, w, c, rate, ratio
 	}'
 done < "$tmp/res"
