@@ -548,6 +548,13 @@ cmd_start() {
 	# report a bad configuration themselves, and start_failed shows it.
 	render_all
 	net_up "$host"
+	if [ "$host" = 0 ]; then
+		# Report what the machine itself has on port 53 (systemd-resolved,
+		# a system BIND...): it cannot collide with the namespace.
+		ss -Hlnu 2>/dev/null | grep -E ':53[[:space:]]' | while read -r _ _ _ a _; do
+			log "note: the host listens on $a (no conflict: the testbed has its own namespace)"
+		done || true
+	fi
 
 	# Collectors first: the servers connect to their sockets at start.
 	for n in $DNSTAP_NAMES; do

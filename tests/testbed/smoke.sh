@@ -74,6 +74,12 @@ tb_check "auth: www.example A, direct" tb_contains "$a" 192.0.2.10
 a=$(tb_query --via root --from "$TB_CLIENT5" --full www.test A 2>&1)
 tb_check "root: refers test. to ns1.test" tb_contains "$a" "ns1.test."
 
+# A short, bounded dnsperf run from the last client address.
+load=$(tb_script load --dir "$TB_DIR" --via unbound --qps 100 --seconds 1 2>&1)
+completed=$(printf '%s\n' "$load" | sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p')
+tb_check "dnsperf load through Unbound completes queries" test "${completed:-0}" -ge 50
+[ "${completed:-0}" -ge 50 ] || printf '%s\n' "$load" | tail -20
+
 tb_check "capture stops" tb_capture stop
 tb_check "flush" tb_flush
 tb_note "flushed after ${SECONDS} s"
@@ -100,6 +106,8 @@ tb_check "BIND resolver log: q-dnsmasq.dga.test forwarded from $TB_DNSMASQ_OUT" 
 	tb_grep "$TB_BIND_QUERYLOG" "${TB_DNSMASQ_OUT//./\\.}#[0-9]+ \(q-dnsmasq\.dga\.test\)"
 tb_check "Unbound log: query from ${client[unbound]}" tb_grep "$TB_UNBOUND_LOG" \
 	"query: ${client[unbound]//./\\.} q-unbound\.dga\.test\. A IN"
+tb_check "Unbound log: dnsperf queries from $TB_CLIENT5" tb_grep "$TB_UNBOUND_LOG" \
+	"query: ${TB_CLIENT5//./\\.} [a-z0-9.]+ (A|AAAA|MX) IN"
 tb_check "Unbound log: NXDOMAIN reply" tb_grep "$TB_UNBOUND_LOG" \
 	"reply: ${client[unbound]//./\\.} nx-unbound\.test\. A IN NXDOMAIN"
 tb_check "dnsmasq log: query from ${client[dnsmasq]}" tb_grep "$TB_DNSMASQ_LOG" \
