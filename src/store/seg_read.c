@@ -613,10 +613,13 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 	for (uint32_t i = it->ndec; i <= k; i++) {
 		struct srow *r = &it->rows[i];
 		uint64_t d = store__cur_varint(&col[COL_TS]);
-		if (d > (uint64_t)(INT64_MAX - prev))
+		int64_t ts;
+		if (d > INT64_MAX || __builtin_add_overflow(prev, (int64_t)d, &ts)) {
 			bad = 1;
-		r->ts = prev + (int64_t)d;
-		prev = r->ts;
+			ts = prev;
+		}
+		r->ts = ts;
+		prev = ts;
 		r->observer = (uint32_t)store__cur_varint(&col[COL_OBSERVER]);
 		r->role = cur_u8(&col[COL_ROLE]);
 		r->transport = cur_u8(&col[COL_TRANSPORT]);

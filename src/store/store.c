@@ -98,6 +98,24 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return q;
 }
 
+/* Bounds of partition part, clamped at the ends of the time range (the
+ * partitions of the first and last hours representable are short). */
+static int64_t part_start(int64_t part)
+{
+	int64_t v;
+	if (__builtin_mul_overflow(part, PARTITION_NS, &v))
+		return part < 0 ? INT64_MIN : INT64_MAX;
+	return v;
+}
+
+static int64_t part_end(int64_t part)
+{
+	int64_t v = part_start(part);
+	if (v > INT64_MAX - PARTITION_NS)
+		return INT64_MAX;
+	return v + PARTITION_NS;
+}
+
 static int db_exec(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : DH_EDB;
@@ -645,8 +663,8 @@ static int commit_catalog(struct store *s, const struct pending *pg, size_t npg,
 	for (size_t i = 0; i < npg; i++) {
 		const struct pending *p = &pg[i];
 		sqlite3_reset(ip);
-		sqlite3_bind_int64(ip, 1, p->part * PARTITION_NS);
-		sqlite3_bind_int64(ip, 2, p->part * PARTITION_NS + PARTITION_NS);
+		sqlite3_bind_int64(ip, 1, part_start(p->part));
+		sqlite3_bind_int64(ip, 2, part_end(p->part));
 		sqlite3_reset(is);
 		sqlite3_bind_int64(is, 1, p->id);
 		sqlite3_bind_text(is, 2, p->file, -1, SQLITE_TRANSIENT);
@@ -654,7 +672,7 @@ static int commit_catalog(struct store *s, const struct pending *pg, size_t npg,
 		sqlite3_bind_int64(is, 4, p->tmax);
 		sqlite3_bind_int64(is, 5, (int64_t)p->events);
 		sqlite3_bind_int64(is, 6, (int64_t)p->bytes);
-		sqlite3_bind_int64(is, 7, p->part * PARTITION_NS);
+		sqlite3_bind_int64(is, 7, part_start(p->part));
 		if (sqlite3_step(ip) != SQLITE_DONE || sqlite3_step(is) != SQLITE_DONE ||
 		    sqlite3_changes(s->db) != 1) {
 			rc = DH_EDB;

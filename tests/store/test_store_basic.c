@@ -240,13 +240,25 @@ static void test_negative_time(void **state)
 	struct fx *f = *state;
 	add(f->s, -1, "neg.example.", "192.0.2.1", "198.51.100.53", 0);
 	add(f->s, 0, "zero.example.", "192.0.2.1", "198.51.100.53", 0);
+	/* The extremes of the time range have partitions too. */
+	add(f->s, INT64_MIN, "min.example.", "192.0.2.1", "198.51.100.53", 0);
+	add(f->s, INT64_MAX, "max.example.", "192.0.2.1", "198.51.100.53", 0);
 	assert_int_equal(store_ingest_end(f->s), 0);
 	struct store_stats st;
 	assert_int_equal(store_stats(f->s, &st), 0);
-	assert_int_equal(st.partitions, 2);
+	assert_int_equal(st.partitions, 4);
 	struct store_query q = all();
-	assert_int_equal(run(f, &q), 2);
-	assert_int_equal(f->h->ts[0], -1);
+	assert_int_equal(run(f, &q), 3); /* until is exclusive: INT64_MAX is not in */
+	assert_int_equal(f->h->ts[0], INT64_MIN);
+	assert_int_equal(f->h->ts[1], -1);
+	q.since_ns = INT64_MAX - 1;
+	q.qname = "max.example.";
+	assert_int_equal(run(f, &q), 0);
+	q.since_ns = INT64_MIN;
+	q.until_ns = INT64_MIN + 1;
+	q.qname = NULL;
+	assert_int_equal(run(f, &q), 1);
+	assert_string_equal(f->h->qname[0], "min.example.");
 }
 
 struct obs_ctx {
