@@ -119,7 +119,7 @@ static const struct param_def {
      EVAL_MC_MAX_RESOLVERS},
     {"victims", offsetof(struct eval_mc_params, victims), K_UNSIGNED, 1.0, EVAL_MC_MAX_VICTIMS},
     {"min-common", offsetof(struct eval_mc_params, min_common), K_UNSIGNED, 1.0,
-     EVAL_MC_MAX_RESOLVERS *EVAL_MC_MAX_VICTIMS},
+     EVAL_MC_MAX_MIN_COMMON},
     {"trials", offsetof(struct eval_mc_params, trials), K_U64, 1.0, (double)EVAL_MC_MAX_TRIALS},
 };
 
@@ -380,7 +380,9 @@ static int run_chain(struct eval_mc *mc, const struct mc_run *run, unsigned k, i
 		if (rc != 0)
 			return rc;
 	}
-	qsort(mc->q, mc->q_len, sizeof(*mc->q), cmp_query);
+	/* qsort must not see the NULL of an array never allocated. */
+	if (mc->q_len > 1)
+		qsort(mc->q, mc->q_len, sizeof(*mc->q), cmp_query);
 
 	/* A forwarder's cache holds at least what it passed down, so it
 	 * expires no earlier than its client's. */
@@ -512,7 +514,8 @@ static int run_trial(struct eval_mc *mc, const struct mc_run *run, struct mc_tri
 
 	/* Score = number of answers naming the host (each answer lists a
 	 * host once); section 4.4 keeps the hosts common to several. */
-	qsort(mc->ids, mc->ids_len, sizeof(*mc->ids), cmp_u64);
+	if (mc->ids_len > 1)
+		qsort(mc->ids, mc->ids_len, sizeof(*mc->ids), cmp_u64);
 	out->success = 0;
 	out->candidates = 0;
 	for (size_t i = 0; i < mc->ids_len;) {

@@ -54,6 +54,8 @@
 #define EVAL_MC_MAX_RESOLVERS  64
 #define EVAL_MC_MAX_VICTIMS    64
 #define EVAL_MC_MAX_TRIALS     100000000ULL
+/* A host can be named at most once per resolver and victim. */
+#define EVAL_MC_MAX_MIN_COMMON (EVAL_MC_MAX_RESOLVERS * EVAL_MC_MAX_VICTIMS)
 /* Most simulated queries expected in one trial. */
 #define EVAL_MC_MAX_EVENTS 10000000.0
 

@@ -101,7 +101,7 @@ static void test_maximum(void **state)
 	par.resolvers = EVAL_MC_MAX_RESOLVERS;
 	par.victims = EVAL_MC_MAX_VICTIMS;
 	par.forwarders = EVAL_MC_MAX_FORWARDERS;
-	par.min_common = EVAL_MC_MAX_RESOLVERS * EVAL_MC_MAX_VICTIMS;
+	par.min_common = EVAL_MC_MAX_MIN_COMMON;
 	par.trials = 20;
 	assert_int_equal(eval_mc_run(mc, &par, &res), 0);
 	assert_true(res.success.n == 20);
@@ -256,7 +256,8 @@ static void test_cache(void **state)
 	/* Through a forwarder whose cache others keep warm the chain is just
 	 * as cached, and the long window still recovers it. */
 	par.forwarders = 1;
-	par.fwd_qpd = 20000;
+	par.fwd_qpd = 2000;
+	par.trials = 2000;
 	par.window_dest = 5;
 	assert_int_equal(eval_mc_run(mc, &par, &short_win), 0);
 	par.window_dest = 7200;
@@ -357,6 +358,7 @@ static void test_table(void **state)
 
 	eval_mc_defaults(&par);
 	par.trials = 200;
+	par.dest_qpd = 20000;
 	assert_int_equal(eval_mc_sweep(mc, &par, "window-dest", vals, 2, res), 0);
 	assert_int_equal(eval_mc_sweep(mc, &par, "bogus", vals, 2, res), DH_ENOTFOUND);
 	assert_int_equal(eval_mc_sweep(mc, &par, "window-dest", vals, 0, res), DH_EUSAGE);
@@ -376,7 +378,7 @@ static void test_table(void **state)
 	eval_mc_params_json(&par, &b);
 	dh_buf_addc(&b, '\0');
 	assert_true(b.data[0] == '{');
-	assert_non_null(strstr(b.data, "\"dest_qpd\":200000,"));
+	assert_non_null(strstr(b.data, "\"dest_qpd\":20000,"));
 	assert_non_null(strstr(b.data, "\"seed\":1}"));
 	dh_buf_release(&b);
 	eval_table_release(&t);
