@@ -404,21 +404,27 @@ host_collisions() {
 	return $found
 }
 
+# Creates the namespace (mode 0) or adds the missing addresses to the
+# host's lo (mode 1). Every step is checked by hand: callers test the
+# result, and bash turns set -e off inside a function called that way.
 net_up() { # host mode (0 or 1)
-	local a
+	local a base
 	if [ "$1" = 0 ]; then
-		NETNS="dnshound-tb-${DIR##*.}"
-		NETNS=$(printf '%s' "$NETNS" | tr -c 'A-Za-z0-9_-' '-')
+		base=${DIR##*/}
+		case "$base" in
+		dnshound-testbed.*) base=${base#dnshound-testbed.} ;;
+		*) base="$base-$$" ;;
+		esac
+		NETNS=$(printf 'dnshound-tb-%.24s' "$base" | tr -c 'A-Za-z0-9_-' '-')
 		if ! ip netns add "$NETNS" 2>"$DIR/run/netns.err"; then
 			log "cannot create network namespace $NETNS: $(cat "$DIR/run/netns.err")"
-			log "retry with --host to use the machine's loopback"
 			NETNS=""
 			return 1
 		fi
-		printf '%s\n' "$NETNS" >"$DIR/run/netns"
-		ip -n "$NETNS" link set lo up
+		printf '%s\n' "$NETNS" >"$DIR/run/netns" || return 1
+		ip -n "$NETNS" link set lo up || return 1
 		for a in $ALL_ADDRS; do
-			ip -n "$NETNS" addr add "$a/32" dev lo
+			ip -n "$NETNS" addr add "$a/32" dev lo || return 1
 		done
 		return 0
 	fi
@@ -426,13 +432,13 @@ net_up() { # host mode (0 or 1)
 		log "port 53 is taken on a testbed address or the wildcard address (above)"
 		return 5
 	fi
-	: >"$DIR/run/addrs"
+	: >"$DIR/run/addrs" || return 1
 	for a in $ALL_ADDRS; do
 		# BIND, kresd and dnsmasq bind only addresses that exist on an
 		# interface; add the ones lo lacks and remember them for stop.
-		if ! ip -4 addr show dev lo | grep -qE "inet $a/"; then
-			ip addr add "$a/32" dev lo
-			printf '%s\n' "$a" >>"$DIR/run/addrs"
+		if ! ip -4 addr show dev lo | grep -qE "inet ${a//./\\.}/"; then
+			ip addr add "$a/32" dev lo || return 1
+			printf '%s\n' "$a" >>"$DIR/run/addrs" || return 1
 		fi
 	done
 }
@@ -547,7 +553,18 @@ cmd_start() {
 	# The checkers run in "check" (and its test), not here: the servers
 	# report a bad configuration themselves, and start_failed shows it.
 	render_all
-	net_up "$host"
+	if [ "$host" = 0 ] && ! net_up 0; then
+		# A container may forbid namespaces; the host's loopback still
+		# works, with its collision check. Undo a half-made namespace.
+		net_down
+		log "falling back to the host's loopback"
+		host=1
+	fi
+	if [ "$host" = 1 ]; then
+		local rc=0
+		net_up 1 || rc=$?
+		[ "$rc" -eq 0 ] || die "$rc" "cannot set up the host's loopback"
+	fi
 	if [ "$host" = 0 ]; then
 		# Report what the machine itself has on port 53 (systemd-resolved,
 		# a system BIND...): it cannot collide with the namespace.
