@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1024,6 +1025,28 @@ static void test_gzip(void **state)
 		assert_dns(&g, i, 12 + (size_t)i * 30, (uint16_t)i);
 	assert_true(g.st.file_size > 0);
 	assert_true(g.st.file_size < w.len);
+	got_release(&g);
+
+	/* A file named .gz goes through zlib even when it is not compressed
+	 * (gzread passes such input through), in the working directory. */
+	char name[] = "cap-test-XXXXXX.pcap.gz";
+	int fd = mkstemps(name, 8);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, w.buf, w.len), (ssize_t)w.len);
+	close(fd);
+	read_path(name, NULL, &g);
+	unlink(name);
+	assert_int_equal(g.rc_end, 0);
+	assert_int_equal(g.n, 50);
+	assert_int_equal(g.st.bytes, w.len);
+	got_release(&g);
+
+	/* A gzip stream cut short is a truncated file. */
+	capw_path(&w, 1);
+	assert_int_equal(ftruncate(w.fd, 200), 0);
+	read_path(w.path, NULL, &g);
+	assert_true(g.n < 50);
+	assert_int_equal(g.rc_end, DH_ETRUNC);
 	got_release(&g);
 	capw_release(&w);
 }
