@@ -82,14 +82,23 @@ void store__addr_from_key(struct dh_addr *a, const uint8_t *key, size_t len);
 
 /* ---- Interning table: byte strings to dense ids 0..n-1. ---- */
 
+struct itab_item {
+	uint64_t off; /* of the item's bytes in data */
+	uint32_t len;
+};
+
+struct itab_slot {
+	uint32_t id1; /* id + 1, 0 = empty */
+	uint32_t tag; /* high bits of the hash: most misses end here */
+};
+
 struct itab {
-	struct sbuf data; /* item bytes, back to back */
-	uint64_t *off;    /* owned; item i starts at data.p + off[i] */
-	uint32_t *len;    /* owned */
-	uint64_t *hash;   /* owned; the hash of each item */
+	struct sbuf data;       /* item bytes, back to back */
+	struct itab_item *item; /* owned */
+	uint64_t *hash;         /* owned; the hash of each item */
 	uint32_t n, cap;
-	uint32_t *slot; /* owned; open addressing, id + 1, 0 = empty */
-	uint32_t nslot; /* power of two */
+	struct itab_slot *slot; /* owned; open addressing */
+	uint32_t nslot;         /* power of two */
 };
 
 void store__itab_init(struct itab *t);
@@ -100,8 +109,8 @@ int store__itab_put(struct itab *t, const void *p, size_t n, uint32_t *id);
 
 static inline const uint8_t *store__itab_get(const struct itab *t, uint32_t id, uint32_t *n)
 {
-	*n = t->len[id];
-	return t->data.p + t->off[id];
+	*n = t->item[id].len;
+	return t->data.p + t->item[id].off;
 }
 
 /* ---- Buffered rows: one event in the ingest buffer. ---- */

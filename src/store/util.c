@@ -224,8 +224,7 @@ void store__itab_init(struct itab *t)
 void store__itab_release(struct itab *t)
 {
 	store__sbuf_release(&t->data);
-	free(t->off);
-	free(t->len);
+	free(t->item);
 	free(t->hash);
 	free(t->slot);
 	memset(t, 0, sizeof(*t));
@@ -243,14 +242,15 @@ void store__itab_reset(struct itab *t)
 static int itab_grow_slots(struct itab *t)
 {
 	uint32_t nslot = t->nslot ? t->nslot * 2 : 1024;
-	uint32_t *slot = calloc(nslot, sizeof(*slot));
+	struct itab_slot *slot = calloc(nslot, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < t->n; i++) {
 		uint32_t k = (uint32_t)t->hash[i] & (nslot - 1);
-		while (slot[k])
+		while (slot[k].id1)
 			k = (k + 1) & (nslot - 1);
-		slot[k] = i + 1;
+		slot[k].id1 = i + 1;
+		slot[k].tag = (uint32_t)(t->hash[i] >> 32);
 	}
 	free(t->slot);
 	t->slot = slot;
@@ -267,28 +267,28 @@ int store__itab_put(struct itab *t, const void *p, size_t n, uint32_t *id)
 			return rc;
 	}
 	uint64_t h = store__hash64(p, n);
+	uint32_t tag = (uint32_t)(h >> 32);
 	uint32_t k = (uint32_t)h & (t->nslot - 1);
 	for (;;) {
-		uint32_t s = t->slot[k];
-		if (!s)
+		const struct itab_slot *sl = &t->slot[k];
+		if (!sl->id1)
 			break;
-		uint32_t i = s - 1;
-		if (t->hash[i] == h && t->len[i] == n && memcmp(t->data.p + t->off[i], p, n) == 0) {
-			*id = i;
-			return 0;
+		if (sl->tag == tag) {
+			uint32_t i = sl->id1 - 1;
+			const struct itab_item *it = &t->item[i];
+			if (it->len == n && memcmp(t->data.p + it->off, p, n) == 0) {
+				*id = i;
+				return 0;
+			}
 		}
 		k = (k + 1) & (t->nslot - 1);
 	}
 	if (t->n == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 1024;
-		uint64_t *off = realloc(t->off, cap * sizeof(*off));
-		if (!off)
+		struct itab_item *item = realloc(t->item, cap * sizeof(*item));
+		if (!item)
 			return -ENOMEM;
-		t->off = off;
-		uint32_t *len = realloc(t->len, cap * sizeof(*len));
-		if (!len)
-			return -ENOMEM;
-		t->len = len;
+		t->item = item;
 		uint64_t *hash = realloc(t->hash, cap * sizeof(*hash));
 		if (!hash)
 			return -ENOMEM;
@@ -299,10 +299,11 @@ int store__itab_put(struct itab *t, const void *p, size_t n, uint32_t *id)
 	store__sbuf_put(&t->data, p, n);
 	if (t->data.err)
 		return t->data.err;
-	t->off[t->n] = at;
-	t->len[t->n] = (uint32_t)n;
+	t->item[t->n].off = at;
+	t->item[t->n].len = (uint32_t)n;
 	t->hash[t->n] = h;
-	t->slot[k] = t->n + 1;
+	t->slot[k].id1 = t->n + 1;
+	t->slot[k].tag = tag;
 	*id = t->n++;
 	return 0;
 }
