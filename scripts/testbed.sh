@@ -540,7 +540,7 @@ cmd_start() {
 		[ -z "$(ls -A "$want_dir")" ] || die 1 "$want_dir is not empty"
 		DIR=$(cd "$want_dir" && pwd)
 	else
-		DIR=$(mktemp -d "${TMPDIR:-/tmp}/dnshound-testbed.XXXXXX")
+		DIR=$(mktemp -d -t dnshound-testbed.XXXXXX)
 	fi
 	# Paths end up in configuration files and Unix socket names (at most
 	# 107 bytes), so keep them plain and short.
@@ -848,7 +848,7 @@ cmd_check() {
 	local miss
 	miss=$(missing_tools)
 	[ -z "$miss" ] || die 3 "not installed: $miss"
-	DIR=$(mktemp -d "${TMPDIR:-/tmp}/dnshound-testbed-check.XXXXXX")
+	DIR=$(mktemp -d -t dnshound-testbed-check.XXXXXX)
 	trap 'rm -rf "$DIR"' EXIT
 	mkdir -p "$DIR/run"
 	render_all
