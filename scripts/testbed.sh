@@ -15,7 +15,8 @@
 #   status                       show every component and whether it runs
 #   stop [--keep]                stop everything, remove what start added
 #   check                        render the configurations and check them only
-# Every command but start and check needs --dir DIR or TB_DIR (set by
+#   reap                         stop every testbed of this machine (after a kill)
+# Every command but start, check and reap needs --dir DIR or TB_DIR (set by
 # sourcing DIR/testbed.env).
 #
 # Exit codes: 0 ok, 1 failure, 2 usage, 3 servers not installed, 4 not
@@ -844,6 +845,34 @@ cmd_status() {
 	return $rc
 }
 
+# Stops every testbed of this machine: those whose state directory is in
+# the temporary directory, then any dnshound-tb-* namespace left without
+# one (its processes by PID, from "ip netns pids"). For a test run that
+# was SIGKILLed before its EXIT trap could stop its testbed; it also stops
+# testbeds still in use.
+cmd_reap() {
+	local d ns pid pids tmp
+	tmp=$(dirname "$(mktemp -u -t x.XXXXXX)")
+	for d in "$tmp"/dnshound-testbed.*; do
+		[ -d "$d" ] || continue
+		[ -f "$d/testbed.env" ] || [ -f "$d/run/netns" ] || [ -f "$d/run/addrs" ] || continue
+		log "stopping the testbed in $d"
+		bash "$here/testbed.sh" stop --dir "$d" || true
+	done
+	for ns in $(ip netns list 2>/dev/null | sed -n 's/^\(dnshound-tb-[A-Za-z0-9_-]*\).*/\1/p'); do
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		for pid in $pids; do
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+		sleep 1
+		for pid in $pids; do
+			alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+		done
+		ip netns del "$ns" 2>/dev/null || true
+		log "removed namespace $ns"
+	done
+}
+
 cmd_check() {
 	local miss
 	miss=$(missing_tools)
@@ -880,6 +909,7 @@ main() {
 	flush) cmd_flush ;;
 	status) cmd_status ;;
 	check) cmd_check ;;
+	reap) cmd_reap ;;
 	-h | --help | help) usage 0 ;;
 	*) usage ;;
 	esac
