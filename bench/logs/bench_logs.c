@@ -8,7 +8,8 @@
  * (the line reader and the page cache too). Reports wall-clock and CPU
  * rates; the CPU rate is the one to compare on a shared machine.
  *
- * Usage: bench_logs [LINES] [DIR]   (defaults 1000000 and $TMPDIR or /tmp)
+ * Usage: bench_logs [LINES] [DIR] [VARIANT]   (defaults 1000000, $TMPDIR or
+ * /tmp, and every variant)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,8 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		if (argc > 3 && strcmp(argv[3], variants[v][0]) != 0)
+			continue;
 		size_t cap = n * 700 + 1, len = 0;
 		char *text = malloc(cap);
 		if (!text)

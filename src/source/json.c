@@ -25,6 +25,13 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Octets that end a run of plain string characters: the quote, the
+ * backslash and the control characters RFC 8259 section 7 forbids raw. */
+static const uint8_t str_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, ['\\'] = 1,
+};
+
 /* At the opening quote; moves past the closing one. */
 static int scan_string(const char **pp, const char *end, struct json_val *v)
 {
@@ -32,6 +39,8 @@ static int scan_string(const char **pp, const char *end, struct json_val *v)
 	const char *b = p;
 
 	for (;;) {
+		while (p < end && !str_stop[(uint8_t)*p])
+			p++;
 		if (p >= end)
 			return DH_ETRUNC;
 		unsigned char c = (unsigned char)*p;
@@ -39,31 +48,66 @@ static int scan_string(const char **pp, const char *end, struct json_val *v)
 			break;
 		if (c < 0x20)
 			return DH_EMALFORMED;
-		if (c == '\\') {
-			if (p + 1 >= end)
+		/* A backslash. */
+		if (p + 1 >= end)
+			return DH_ETRUNC;
+		char e = p[1];
+		if (e == 'u') {
+			if (p + 6 > end)
 				return DH_ETRUNC;
-			char e = p[1];
-			if (e == 'u') {
-				if (p + 6 > end)
-					return DH_ETRUNC;
-				for (int k = 2; k < 6; k++)
-					if (hexval(p[k]) < 0)
-						return DH_EMALFORMED;
-				p += 6;
-				continue;
-			}
-			if (!strchr("\"\\/bfnrt", e) || e == '\0')
-				return DH_EMALFORMED;
-			p += 2;
+			for (int k = 2; k < 6; k++)
+				if (hexval(p[k]) < 0)
+					return DH_EMALFORMED;
+			p += 6;
 			continue;
 		}
-		p++;
+		if (e == '\0' || !strchr("\"\\/bfnrt", e))
+			return DH_EMALFORMED;
+		p += 2;
 	}
 	v->type = JSON_STRING;
 	v->p = b;
 	v->n = (size_t)(p - b);
 	*pp = p + 1;
 	return 0;
+}
+
+/*
+ * Moves past the object or array at *pp by counting brackets outside
+ * strings, without checking what is inside: the walk over a container
+ * checks the members it is asked for, and a log line's members that
+ * nobody reads need not cost a full parse. The nesting is still bounded.
+ */
+static int skip_container(const char **pp, const char *end, struct json_val *v)
+{
+	const char *p = *pp, *b = p;
+	struct json_val tmp;
+	int depth = 0, rc;
+
+	while (p < end) {
+		char c = *p;
+		if (c == '"') {
+			rc = scan_string(&p, end, &tmp);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			if (++depth > JSON_DEPTH_MAX)
+				return DH_EMALFORMED;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0) {
+				p++;
+				v->type = *b == '{' ? JSON_OBJECT : JSON_ARRAY;
+				v->p = b;
+				v->n = (size_t)(p - b);
+				*pp = p;
+				return 0;
+			}
+		}
+		p++;
+	}
+	return DH_ETRUNC;
 }
 
 static int scan_number(const char **pp, const char *end, struct json_val *v)
@@ -252,7 +296,10 @@ int json_iter_next(struct json_iter *it, struct json_val *key, struct json_val *
 		if (key)
 			*key = k;
 	}
-	rc = scan_value(&p, it->end, val, 1);
+	if (p < it->end && (*p == '{' || *p == '['))
+		rc = skip_container(&p, it->end, val);
+	else
+		rc = scan_value(&p, it->end, val, 1);
 	if (rc != 0)
 		goto fail;
 	it->p = p;

@@ -4,10 +4,12 @@
  *
  * Nothing is built: a value is a span of the line, an object or array is
  * walked member by member, and a string is decoded only when asked. The
- * walk checks the grammar of everything it passes over (RFC 8259), so a
+ * walk checks the grammar (RFC 8259) of every member it hands out, so a
  * line cut in the middle or with garbage inside yields an error rather
- * than a wrong value. Nesting deeper than JSON_DEPTH_MAX is refused:
- * skipping a value keeps a counter, not the C stack, but no log writer
+ * than a wrong value; a nested object or array it only passes over is
+ * checked for balanced brackets and well-formed strings, and its inside
+ * when it is walked in turn (json_parse() checks everything at once). Nesting deeper than
+ * JSON_DEPTH_MAX is refused: skipping a value keeps a counter, not the C stack, but no log writer
  * nests that deep and a hostile line should cost no more than a line.
  */
 #ifndef DH_SOURCE_JSON_H
