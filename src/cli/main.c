@@ -20,6 +20,9 @@ static const struct {
     {"events", cmd_events, "print stored events, filtered"},
     {"sql", cmd_sql, "query the store with SQL"},
     {"export", cmd_export, "write stored events to a SQLite file"},
+#ifdef DH_HAVE_SIM
+    {"sim", cmd_sim, "traceback simulators: seed 000 Fig. 13 and Monte Carlo"},
+#endif
 };
 
 static void usage(FILE *f)
