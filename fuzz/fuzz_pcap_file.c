@@ -2,9 +2,10 @@
  * fuzz_pcap_file.c - libFuzzer target for the whole capture file reader.
  *
  * The input is written to an anonymous memory file and read with
- * cap_reader_open() and cap_reader_next() to the end, so the mmap path,
- * the pcap and pcapng parsers and (for inputs starting with the gzip
- * magic) the zlib path all see it.
+ * cap_reader_open_mode() and cap_reader_next() to the end, once through
+ * the reader's buffer and once through a mapping, so both ways in, the
+ * pcap and pcapng parsers and (for inputs starting with the gzip magic)
+ * the zlib path all see it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "capture/cap.h"
+#include "capture/cap_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,13 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		done += (size_t)k;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (cap_reader_open(&r, path, NULL) != 0)
-		goto out;
-	while (cap_reader_next(r, &m) == 1)
-		for (size_t i = 0; i < m.len; i++)
-			sink += m.data[i];
-	(void)cap_reader_stats(r);
-	(void)cap_reader_linktype(r);
+	for (int mode = CAP_READ_BUFFERED; mode <= CAP_READ_MMAP; mode++) {
+		if (cap_reader_open_mode(&r, path, NULL, mode) != 0)
+			goto out;
+		while (cap_reader_next(r, &m) == 1)
+			for (size_t i = 0; i < m.len; i++)
+				sink += m.data[i];
+		(void)cap_reader_stats(r);
+		(void)cap_reader_linktype(r);
+		cap_reader_free(r);
+		r = NULL;
+	}
 out:
 	cap_reader_free(r);
 	close(fd);

@@ -21,10 +21,14 @@
 
 #include "capture/cap.h"
 #include "capture/cap_frame.h"
+#include "capture/cap_reader.h"
 #include "capw.h"
 #include "util/err.h"
 
 #define MAX_GOT 64
+
+/* Every case runs twice: reading through the buffer and the mapping. */
+static int read_mode = CAP_READ_BUFFERED;
 
 struct got {
 	int n;
@@ -49,7 +53,7 @@ static void read_path(const char *path, const struct cap_options *opt, struct go
 	int rc;
 
 	memset(g, 0, sizeof(*g));
-	assert_int_equal(cap_reader_open(&r, path, opt), 0);
+	assert_int_equal(cap_reader_open_mode(&r, path, opt, read_mode), 0);
 	g->linktype = cap_reader_linktype(r);
 	while ((rc = cap_reader_next(r, &m)) == 1) {
 		assert_true(g->n < MAX_GOT);
@@ -101,6 +105,8 @@ static void test_null_and_usage(void **state)
 	assert_int_equal(cap_reader_open(&r, "no/such/capture.pcap", NULL), -ENOENT);
 	assert_null(r);
 	assert_int_equal(cap_reader_open(&r, ".", NULL), -EISDIR);
+	assert_int_equal(cap_reader_open_mode(&r, ".", NULL, 3), DH_EUSAGE);
+	assert_int_equal(cap_reader_open_mode(&r, ".", NULL, -1), DH_EUSAGE);
 	assert_int_equal(cap_reader_next(NULL, &m), DH_EUSAGE);
 	assert_null(cap_reader_stats(NULL));
 	assert_int_equal(cap_reader_linktype(NULL), -1);
@@ -1079,5 +1085,10 @@ int main(void)
 	    cmocka_unit_test(test_gzip),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed;
+
+	failed = cmocka_run_group_tests_name("buffered", tests, NULL, NULL);
+	read_mode = CAP_READ_MMAP;
+	failed += cmocka_run_group_tests_name("mmap", tests, NULL, NULL);
+	return failed;
 }
