@@ -9,7 +9,7 @@
  * rates; the CPU rate is the one to compare on a shared machine.
  *
  * Usage: bench_logs [LINES] [DIR] [VARIANT]   (defaults 1000000, $TMPDIR or
- * /tmp, and every variant)
+ * P_tmpdir, and every variant)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	    {"zeek", "zeek"}, {"zeek-json", "zeek"},  {"eve", "eve"},
 	};
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
-	const char *dir = argc > 2 ? argv[2] : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	const char *dir = argc > 2 ? argv[2] : (getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir);
 	static struct ev_event ev;
 	int status = 0;
 

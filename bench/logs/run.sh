@@ -3,7 +3,7 @@
 # one million) and times the parsers from memory and from a file.
 # Usage: bench/logs/run.sh [LINES]   (a release build is made in
 # build-bench-logs beside the sources when absent; the temporary files go
-# to $TMPDIR or /tmp and are removed).
+# to $TMPDIR or the system temporary directory and are removed).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build="$root/build-bench-logs"

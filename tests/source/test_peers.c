@@ -723,7 +723,7 @@ static int setup(void **state)
 {
 	const char *t = getenv("TMPDIR");
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/dh_peers_XXXXXX", t && *t ? t : "/tmp");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/dh_peers_XXXXXX", t && *t ? t : P_tmpdir);
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
