@@ -70,6 +70,10 @@ struct store {
 	/* The last observer interned: almost every event of a file has the
 	 * same one, and a compare is cheaper than a hash probe. */
 	char last_obs[EV_OBSERVER_MAX];
+	/* During store_compact(): the segments the next commit replaces. */
+	int compacting;
+	const int64_t *drop; /* borrowed */
+	size_t ndrop;
 	uint32_t last_obs_id; /* STORE_NONE = nothing cached */
 	int64_t next_seg;
 };
@@ -601,7 +605,8 @@ int store_ingest_add(struct store *s, const struct ev_event *ev)
 	}
 	s->nrows++;
 	s->file_added++;
-	if (s->nrows >= s->max_rows || buffer_bytes(s) >= MAX_BUFFER_BYTES)
+	/* A compaction flushes once, at the end of its partition. */
+	if (!s->compacting && (s->nrows >= s->max_rows || buffer_bytes(s) >= MAX_BUFFER_BYTES))
 		return flush(s, 0);
 	return 0;
 }
@@ -634,7 +639,7 @@ static int commit_catalog(struct store *s, const struct pending *pg, size_t npg,
                           const uint32_t *order, int complete)
 {
 	int rc = 0;
-	sqlite3_stmt *ip = NULL, *is = NULL, *io = NULL, *iff = NULL;
+	sqlite3_stmt *ip = NULL, *is = NULL, *io = NULL, *iff = NULL, *idel = NULL;
 	struct ostat *ostat = NULL;
 	if ((rc = db_exec(s->db, "BEGIN IMMEDIATE")))
 		return rc;
@@ -656,7 +661,9 @@ static int commit_catalog(struct store *s, const struct pending *pg, size_t npg,
 	                       -1, &io, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(
 	        s->db, "UPDATE files SET events_committed = ?1, complete = ?2 WHERE id = ?3", -1,
-	        &iff, NULL) != SQLITE_OK) {
+	        &iff, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM segments WHERE id = ?1", -1, &idel, NULL) !=
+	        SQLITE_OK) {
 		rc = DH_EDB;
 		goto out;
 	}
@@ -679,9 +686,19 @@ static int commit_catalog(struct store *s, const struct pending *pg, size_t npg,
 			goto out;
 		}
 	}
+	/* A compaction replaces segments in the same transaction. */
+	for (size_t i = 0; i < s->ndrop; i++) {
+		sqlite3_reset(idel);
+		sqlite3_bind_int64(idel, 1, s->drop[i]);
+		if (sqlite3_step(idel) != SQLITE_DONE) {
+			rc = DH_EDB;
+			goto out;
+		}
+	}
 	/* Observers: per-string counters, since observer names share the
-	 * string dictionary with qnames and record data. */
-	if (s->nrows) {
+	 * string dictionary with qnames and record data. A compaction moves
+	 * events already counted. */
+	if (s->nrows && !s->compacting) {
 		uint32_t ns = s->dict.str.n;
 		ostat = calloc(ns, sizeof(*ostat));
 		if (!ostat) {
@@ -736,6 +753,7 @@ out:
 	sqlite3_finalize(is);
 	sqlite3_finalize(io);
 	sqlite3_finalize(iff);
+	sqlite3_finalize(idel);
 	free(ostat);
 	if (rc)
 		(void)db_exec(s->db, "ROLLBACK");
@@ -1021,6 +1039,162 @@ out:
 	}
 	free(files);
 	return rc ? rc : (int)dropped;
+}
+
+/* Collects the ids and files of the segments of partition pid. */
+static int partition_segments(struct store *s, int64_t pid, int64_t **ids, char ***files, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc = 0, r;
+	*ids = NULL;
+	*files = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, file FROM segments WHERE partition_id = ?1", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return DH_EDB;
+	sqlite3_bind_int64(st, 1, pid);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			int64_t *ni = realloc(*ids, cap * sizeof(**ids));
+			if (ni)
+				*ids = ni;
+			char **nf = realloc(*files, cap * sizeof(**files));
+			if (nf)
+				*files = nf;
+			if (!ni || !nf) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		(*ids)[*n] = sqlite3_column_int64(st, 0);
+		(*files)[*n] = strdup((const char *)sqlite3_column_text(st, 1));
+		if (!(*files)[*n]) {
+			rc = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = DH_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Rewrites one partition's segments as one: read every event in time
+ * order into the (empty) buffer, write, and swap the catalog rows in one
+ * transaction. A crash leaves either the old segments or the new one. */
+static int compact_partition(struct store *s, int64_t pid, int64_t start, int64_t end)
+{
+	int64_t *ids = NULL;
+	char **files = NULL;
+	size_t n = 0;
+	struct store_iter *it = NULL;
+	const struct ev_event *ev;
+	struct splan p;
+	int rc = partition_segments(s, pid, &ids, &files, &n);
+	if (rc || n < 2)
+		goto out;
+	store__plan_from_query(&p, NULL);
+	p.since = start;
+	p.until = end;
+	if ((rc = store__iter_new(&it, s, &p)))
+		goto out;
+	s->compacting = 1;
+	while ((rc = store__iter_next(it, &ev)) == 1)
+		if ((rc = store_ingest_add(s, ev)))
+			break;
+	/* Never replace a segment that could not be read completely. */
+	if (!rc && store__iter_corrupt(it))
+		rc = DH_ECORRUPT;
+	store__iter_free(it);
+	it = NULL;
+	if (!rc) {
+		s->drop = ids;
+		s->ndrop = n;
+		rc = flush(s, 0);
+	}
+	s->drop = NULL;
+	s->ndrop = 0;
+	s->compacting = 0;
+	s->file_added = 0;
+	buffer_reset(s);
+	if (rc)
+		goto out;
+	seg_cache_drop(s);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		if (store__seg_path(s, files[i], path, sizeof(path)) == 0)
+			(void)unlink(path);
+	}
+	rc = 1;
+out:
+	store__iter_free(it);
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	free(ids);
+	return rc;
+}
+
+int store_compact(struct store *s, int64_t cutoff_ns)
+{
+	int rc = 0, done = 0;
+	sqlite3_stmt *st = NULL;
+	if (!s || (s->flags & STORE_READONLY) || s->in_file || s->nrows)
+		return DH_EUSAGE;
+	/* Partitions that fit one buffer; bigger ones already consist of
+	 * full-size segments. */
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT p.id, p.start_ns, p.end_ns FROM partitions p"
+	                       " JOIN segments g ON g.partition_id = p.id WHERE p.end_ns <= ?1"
+	                       " GROUP BY p.id HAVING count(*) > 1 AND sum(g.events) <= ?2"
+	                       " ORDER BY p.start_ns",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return DH_EDB;
+	sqlite3_bind_int64(st, 1, cutoff_ns);
+	sqlite3_bind_int64(st, 2, (int64_t)s->max_rows);
+	/* Collect first: the compaction writes to the tables being read. */
+	int64_t(*parts)[3] = NULL;
+	size_t np = 0, cap = 0;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (np == cap) {
+			cap = cap ? cap * 2 : 16;
+			int64_t(*nparts)[3] = realloc(parts, cap * sizeof(*parts));
+			if (!nparts) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			parts = nparts;
+		}
+		for (int k = 0; k < 3; k++)
+			parts[np][k] = sqlite3_column_int64(st, k);
+		np++;
+	}
+	if (r != SQLITE_DONE) {
+		rc = DH_EDB;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	int corrupt = 0;
+	for (size_t i = 0; i < np; i++) {
+		rc = compact_partition(s, parts[i][0], parts[i][1], parts[i][2]);
+		if (rc == DH_ECORRUPT) {
+			corrupt = 1;
+			continue;
+		}
+		if (rc < 0)
+			goto out;
+		done += rc;
+	}
+	rc = corrupt ? DH_ECORRUPT : 0;
+out:
+	sqlite3_finalize(st);
+	free(parts);
+	return rc ? rc : done;
 }
 
 static uint64_t file_size(const char *dir, const char *name)

@@ -105,6 +105,15 @@ int store_stats(struct store *s, struct store_stats *st);
  * grows with this bound, never with the input. Returns 0 or DH_EUSAGE. */
 int store_set_buffer(struct store *s, uint64_t max_events);
 
+/*
+ * Merges the segments of every partition that ends at or before
+ * cutoff_ns and fits one ingest buffer into a single segment (frequent
+ * checkpoints leave many small ones). Call between ingests. Returns the
+ * number of partitions rewritten or a negative code; a partition with a
+ * corrupt segment is left as it is and DH_ECORRUPT returned.
+ */
+int store_compact(struct store *s, int64_t cutoff_ns);
+
 struct sqlite3;
 
 /*

@@ -3,6 +3,7 @@
  * window edges, out-of-order input, partitions, observers, records,
  * limit, retention and statistics.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -233,6 +234,61 @@ static void test_out_of_order_and_partitions(void **state)
 	assert_int_equal(store_stats(f->s, &st), 0);
 	assert_int_equal(st.segments, 0);
 	assert_int_equal(st.partitions, 0);
+}
+
+static int count_files(const char *dir)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/seg", dir);
+	DIR *d = opendir(p);
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void test_compact(void **state)
+{
+	struct fx *f = *state;
+	/* Two closed hours and a current one, checkpointed every 5 events. */
+	for (int i = 0; i < 90; i++) {
+		add(f->s, T0 + (i / 30) * HOUR + (i % 30) * SEC,
+		    i % 2 ? "x.example." : "y.example.", "192.0.2.1", "198.51.100.53", 0);
+		if (i % 5 == 4)
+			assert_int_equal(store_ingest_checkpoint(f->s), 0);
+	}
+	assert_int_equal(store_ingest_end(f->s), 0);
+	struct store_stats st;
+	assert_int_equal(store_stats(f->s, &st), 0);
+	assert_int_equal(st.segments, 18);
+	struct store_query q = all();
+	assert_int_equal(run(f, &q), 90);
+	int64_t before[90];
+	memcpy(before, f->h->ts, sizeof(before));
+
+	assert_int_equal(store_compact(NULL, 0), DH_EUSAGE);
+	assert_int_equal(store_compact(f->s, T0 + 2 * HOUR), 2);
+	assert_int_equal(store_stats(f->s, &st), 0);
+	assert_int_equal(st.segments, 8);
+	assert_int_equal(st.events, 90);
+	assert_int_equal(count_files(f->dir), 8);
+	assert_int_equal(run(f, &q), 90);
+	assert_memory_equal(before, f->h->ts, sizeof(before));
+	q.qname = "x.example.";
+	q.since_ns = T0;
+	q.until_ns = T0 + HOUR;
+	assert_int_equal(run(f, &q), 15);
+	/* Nothing left to merge in closed partitions. */
+	assert_int_equal(store_compact(f->s, T0 + 2 * HOUR), 0);
+	/* Not during an ingest. */
+	add(f->s, T0, "z.example.", "192.0.2.1", "198.51.100.53", 0);
+	assert_int_equal(store_compact(f->s, INT64_MAX), DH_EUSAGE);
+	store_ingest_abort(f->s);
+	assert_int_equal(store_compact(f->s, INT64_MAX), 1);
+	assert_int_equal(count_files(f->dir), 3);
 }
 
 static void test_negative_time(void **state)
@@ -515,6 +571,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_by_name_client_server, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_window_edges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_order_and_partitions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_negative_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_observers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_records_round_trip, setup, teardown),
