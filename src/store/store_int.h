@@ -145,9 +145,9 @@ struct sdict {
 /* ---- Segment files (seg_write.c, seg_read.c). ---- */
 
 /* Events per block. A lookup decompresses one block per matching event,
- * so small blocks make lookups cheap; below 256 the size grows faster
- * than lookups gain (4096: 28.4 B/event, 210 ms per 400-hit client
- * lookup; 256: 29.3 B/event, 17 ms; doc/store.md). */
+ * so small blocks make lookups cheap for ~2 bytes per event (4096 events
+ * and 256-item chunks: 27.4 B/event, 218 ms per 400-hit client lookup;
+ * 256 and 64-item chunks: 29.3 B/event, 17 ms; doc/store.md). */
 #define STORE_BLOCK_EVENTS 256
 
 /*
