@@ -43,10 +43,11 @@ void cap_frame_free(struct cap_frame *f);
 /*
  * Decodes one frame of the given link type: caplen bytes were captured of
  * a frame origlen bytes long, at ts_ns ns since the epoch; packet_no is its
- * 1-based number in the capture. frame is borrowed: UDP messages point into
- * it, so it must stay valid until the messages are taken. Messages the frame
- * completes are taken with cap_frame_next() before the next frame; any left
- * over are dropped (UDP) or kept in their flow (TCP).
+ * 1-based number in the capture. frame is borrowed: messages point into
+ * it, so it must stay valid until cap_frame_next() returns 0 or the next
+ * cap_frame_decode() or cap_frame_finish(), whichever comes first. Messages
+ * the frame completes are taken with cap_frame_next() before the next
+ * frame; any left over are dropped (UDP) or kept in their flow (TCP).
  */
 void cap_frame_decode(struct cap_frame *f, int linktype, const uint8_t *frame, size_t caplen,
                       size_t origlen, int64_t ts_ns, uint64_t packet_no);

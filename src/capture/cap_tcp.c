@@ -53,9 +53,14 @@ struct tcp_flow {
 	int closed;        /* buffers freed; kept to recognise late resends */
 	uint8_t *buf;      /* from malloc(): in-order bytes, [head, len) unread */
 	size_t head, len, cap;
+	/* Borrowed: the current segment's in-order bytes while buf is empty.
+	 * Messages are cut straight from the frame; what is left of them is
+	 * copied into buf before the frame goes away (ext_save()). */
+	const uint8_t *ext;
+	size_t ext_len;
 	unsigned nooo;
 	size_t ooo_bytes;
-	struct ooo_seg ooo[CAP_TCP_MAX_OOO];
+	struct ooo_seg *ooo; /* from malloc() on first use: CAP_TCP_MAX_OOO slots */
 	int64_t last_ts;
 	uint64_t last_packet;
 };
@@ -137,7 +142,15 @@ static void ooo_clear(struct cap_tcp_table *t, struct tcp_flow *f)
 /* True when releasing or resetting the flow now loses data. */
 static int flow_has_leftover(const struct tcp_flow *f)
 {
-	return f->nooo > 0 || (f->synced && f->len > f->head);
+	return f->nooo > 0 || (f->synced && (f->len > f->head || f->ext_len > 0));
+}
+
+/* Forgets the in-order bytes, buffered and borrowed. */
+static void flow_drop_data(struct tcp_flow *f)
+{
+	f->head = f->len = 0;
+	f->ext = NULL;
+	f->ext_len = 0;
 }
 
 static void flow_release(struct cap_tcp_table *t, struct tcp_flow *f)
@@ -152,6 +165,7 @@ static void flow_release(struct cap_tcp_table *t, struct tcp_flow *f)
 		*pp = f->hnext;
 	lru_unlink(t, f);
 	ooo_clear(t, f);
+	free(f->ooo);
 	t->bytes -= f->cap;
 	free(f->buf);
 	if (t->ready == f)
@@ -168,7 +182,7 @@ void cap_tcp_free(struct cap_tcp_table *t)
 		/* Freeing is not the end of the capture: no gap counting. */
 		struct tcp_flow *f = t->lru_head;
 		ooo_clear(t, f);
-		f->head = f->len;
+		flow_drop_data(f);
 		flow_release(t, f);
 	}
 	free(t);
@@ -180,7 +194,7 @@ static void flow_reset(struct cap_tcp_table *t, struct tcp_flow *f)
 	if (flow_has_leftover(f))
 		t->stats->tcp_gaps++;
 	ooo_clear(t, f);
-	f->head = f->len = 0;
+	flow_drop_data(f);
 	f->synced = 0;
 	f->tentative = 0;
 	f->fin = 0;
@@ -302,8 +316,29 @@ static int buf_append(struct cap_tcp_table *t, struct tcp_flow *f, const uint8_t
 	return 0;
 }
 
-/* Takes a chunk that starts exactly at next_seq. */
-static void chunk_in_order(struct cap_tcp_table *t, struct tcp_flow *f, const uint8_t *p, size_t n)
+/* Copies what is left of the borrowed segment bytes into buf, before the
+ * frame they live in goes away. */
+static void ext_save(struct cap_tcp_table *t, struct tcp_flow *f)
+{
+	const uint8_t *p = f->ext;
+	size_t n = f->ext_len;
+
+	if (n == 0)
+		return;
+	f->ext = NULL;
+	f->ext_len = 0;
+	if (buf_append(t, f, p, n) != 0) {
+		t->stats->tcp_gaps++;
+		flow_drop_data(f);
+		f->synced = 0;
+	}
+}
+
+/* Takes a chunk that starts exactly at next_seq. borrow says p is the
+ * current segment's data, which may be lent out until ext_save(); early
+ * segments being merged are freed at once and must be copied. */
+static void chunk_in_order(struct cap_tcp_table *t, struct tcp_flow *f, const uint8_t *p, size_t n,
+                           int borrow)
 {
 	f->next_seq += (uint32_t)n;
 	if (!f->synced || f->tentative) {
@@ -312,18 +347,26 @@ static void chunk_in_order(struct cap_tcp_table *t, struct tcp_flow *f, const ui
 		 * message that never completes was a wrong guess. */
 		int s = plausible_start(p, n);
 		if (!f->synced && s == START_NO) {
-			f->head = f->len = 0;
+			flow_drop_data(f);
 			return;
 		}
 		if (!f->synced || s == START_STRONG) {
-			f->head = f->len = 0;
+			flow_drop_data(f);
 			f->synced = 1;
 			f->tentative = s == START_WEAK;
 		}
 	}
+	if (borrow && f->len == f->head && f->ext_len == 0) {
+		/* The common case, a segment starting a message with nothing
+		 * buffered: no copy unless a message stays unfinished. */
+		f->ext = p;
+		f->ext_len = n;
+		return;
+	}
+	ext_save(t, f);
 	if (buf_append(t, f, p, n) != 0) {
 		t->stats->tcp_gaps++;
-		f->head = f->len = 0;
+		flow_drop_data(f);
 		f->synced = 0;
 	}
 }
@@ -352,7 +395,7 @@ static void ooo_merge(struct cap_tcp_table *t, struct tcp_flow *f)
 			}
 			uint32_t old = (uint32_t)(-(int64_t)d);
 			if (old < s->len) {
-				chunk_in_order(t, f, s->data + old, s->len - old);
+				chunk_in_order(t, f, s->data + old, s->len - old, 0);
 				progressed = 1;
 			}
 			ooo_remove(t, f, i);
@@ -374,7 +417,7 @@ static void skip_hole(struct cap_tcp_table *t, struct tcp_flow *f)
 	}
 	t->stats->tcp_gaps++;
 	f->next_seq = best;
-	f->head = f->len = 0;
+	flow_drop_data(f);
 	f->synced = 0;
 	ooo_merge(t, f);
 }
@@ -385,10 +428,10 @@ static void jump(struct cap_tcp_table *t, struct tcp_flow *f, uint32_t seq, cons
 {
 	t->stats->tcp_gaps++;
 	ooo_clear(t, f);
-	f->head = f->len = 0;
+	flow_drop_data(f);
 	f->synced = 0;
 	f->next_seq = seq;
-	chunk_in_order(t, f, p, n);
+	chunk_in_order(t, f, p, n, 1);
 }
 
 static void flow_data(struct cap_tcp_table *t, struct tcp_flow *f, uint32_t seq, const uint8_t *p,
@@ -406,11 +449,13 @@ static void flow_data(struct cap_tcp_table *t, struct tcp_flow *f, uint32_t seq,
 		uint32_t old = (uint32_t)(-(int64_t)diff);
 		if (old >= n)
 			return;
-		chunk_in_order(t, f, p + old, n - old);
+		chunk_in_order(t, f, p + old, n - old, 1);
 		ooo_merge(t, f);
 		return;
 	}
-	if (f->nooo == CAP_TCP_MAX_OOO || n > CAP_TCP_MAX_OOO_BYTES - f->ooo_bytes ||
+	if (!f->ooo)
+		f->ooo = malloc(CAP_TCP_MAX_OOO * sizeof(*f->ooo));
+	if (!f->ooo || f->nooo == CAP_TCP_MAX_OOO || n > CAP_TCP_MAX_OOO_BYTES - f->ooo_bytes ||
 	    budget(t, f, n) != 0 || (copy = malloc(n)) == NULL) {
 		jump(t, f, seq, p, n);
 		return;
@@ -430,8 +475,11 @@ void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *s)
 	uint32_t seq = s->seq;
 	struct tcp_flow *f;
 
-	if (t->ready && t->ready->closing)
-		flow_close(t, t->ready);
+	if (t->ready) {
+		ext_save(t, t->ready);
+		if (t->ready->closing)
+			flow_close(t, t->ready);
+	}
 	t->ready = NULL;
 	while (t->lru_head && s->ts_ns > t->lru_head->last_ts &&
 	       s->ts_ns - t->lru_head->last_ts > CAP_TCP_IDLE_NS)
@@ -484,17 +532,27 @@ void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *s)
 	t->ready = f;
 }
 
-/* Cuts the next message off the flow's buffer. Returns 1 or 0. */
+/* Cuts the next message off the flow's buffer, or off the borrowed
+ * segment bytes when the buffer is empty. Returns 1 or 0. */
 static int flow_pop(struct tcp_flow *f, struct cap_dns *msg)
 {
-	while (f->synced && f->len - f->head >= 2) {
+	while (f->synced) {
+		int borrowed = f->len == f->head;
+		size_t avail = borrowed ? f->ext_len : f->len - f->head;
 		struct cur c;
-		cur_init(&c, f->buf + f->head, f->len - f->head);
+		if (avail < 2)
+			return 0;
+		cur_init(&c, borrowed ? f->ext : f->buf + f->head, avail);
 		uint16_t len = cur_u16(&c);
 		const uint8_t *p = cur_take(&c, len);
 		if (!p)
 			return 0;
-		f->head += 2u + len;
+		if (borrowed) {
+			f->ext += 2u + len;
+			f->ext_len -= 2u + len;
+		} else {
+			f->head += 2u + len;
+		}
 		f->tentative = 0;
 		if (len == 0)
 			continue;
@@ -527,6 +585,7 @@ int cap_tcp_next(struct cap_tcp_table *t, struct cap_dns *msg)
 		}
 		if (flow_pop(f, msg))
 			return 1;
+		ext_save(t, f);
 		t->ready = NULL;
 		if (t->finishing)
 			flow_release(t, f);
@@ -539,8 +598,11 @@ int cap_tcp_next(struct cap_tcp_table *t, struct cap_dns *msg)
 
 void cap_tcp_finish(struct cap_tcp_table *t)
 {
-	if (t->ready && t->ready->closing)
-		flow_release(t, t->ready);
+	if (t->ready) {
+		ext_save(t, t->ready);
+		if (t->ready->closing)
+			flow_release(t, t->ready);
+	}
 	t->ready = NULL;
 	t->finishing = 1;
 }

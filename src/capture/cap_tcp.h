@@ -61,12 +61,14 @@ void cap_tcp_free(struct cap_tcp_table *t);
 
 /* Feeds one segment of a watched port. The messages it completes are then
  * taken with cap_tcp_next(); the ones not taken before the next call stay
- * in the flow and come out later. */
+ * in the flow and come out later. seg->data is borrowed until
+ * cap_tcp_next() returns 0 or the next cap_tcp_segment() or
+ * cap_tcp_finish(), whichever comes first: messages may point into it. */
 void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *seg);
 
 /* Fills *msg with the next complete message and returns 1, or returns 0.
- * msg->data points into a buffer of the table, valid until the next call
- * of any cap_tcp function. */
+ * msg->data points into a buffer of the table or into the segment's data,
+ * valid until the next call of any cap_tcp function. */
 int cap_tcp_next(struct cap_tcp_table *t, struct cap_dns *msg);
 
 /* Starts the end-of-capture flush: from now on cap_tcp_next() goes through
