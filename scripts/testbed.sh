@@ -767,17 +767,24 @@ cmd_capture() {
 	esac
 }
 
+# Total size of the dnstap files, with one stat for all of them.
 fstrm_size() {
-	local n total=0 s
+	local n files=() total=0 s
 	for n in $DNSTAP_NAMES; do
-		s=$(stat -c %s "$DIR/dnstap/$n.fstrm" 2>/dev/null || printf 0)
+		[ -e "$DIR/dnstap/$n.fstrm" ] && files+=("$DIR/dnstap/$n.fstrm")
+	done
+	[ ${#files[@]} -gt 0 ] || {
+		printf 0
+		return 0
+	}
+	for s in $(stat -c %s "${files[@]}" 2>/dev/null); do
 		total=$((total + s))
 	done
 	printf '%s' "$total"
 }
 
 cmd_flush() {
-	local n pid i before after addr
+	local n pid i before after addr stable
 	need_dir
 	# named keeps dnstap frames in its fstrm queue for up to the flush
 	# timeout; "rndc dnstap -reopen" closes that queue, which sends
@@ -793,17 +800,24 @@ cmd_flush() {
 	# writer thread sends at once.
 	sleep 1.1
 	# Then make every collector write what it holds (SIGHUP flushes
-	# fstrm_capture's stdio buffer) until the files stop growing.
+	# fstrm_capture's stdio buffer) until the files have not grown for
+	# three rounds in a row (0.9 s; a starved machine may run a
+	# one-second flush timer late), 10 s at most.
 	before=-1
-	for ((i = 0; i < 20; i++)); do
+	stable=0
+	for ((i = 0; i < 33 && stable < 3; i++)); do
 		for n in $DNSTAP_NAMES; do
 			if pid=$(pid_of "dt-$n") && alive "$pid"; then
 				kill -HUP "$pid" 2>/dev/null || true
 			fi
 		done
-		sleep 0.2
+		sleep 0.3
 		after=$(fstrm_size)
-		[ "$after" = "$before" ] && break
+		if [ "$after" = "$before" ]; then
+			stable=$((stable + 1))
+		else
+			stable=0
+		fi
 		before=$after
 	done
 	# The text logs need nothing: named and Unbound flush every line,
