@@ -139,8 +139,9 @@ static int answer(struct logsrc *s, struct dnsmasq_state *st, const struct pend 
 		return rc;
 	while (i < n && p[i] == ' ')
 		i++;
-	tok = p + i;
-	tl = n - i;
+	/* DATA is one word; later versions may add a note after it, such as
+	 * an extended DNS error in parentheses, which is not kept. */
+	tl = logsrc_token(p, n, &i, &tok);
 	if (tl == 0)
 		return DH_ETRUNC;
 	ev->role = EV_ROLE_CLIENT_RESPONSE;
@@ -189,8 +190,6 @@ static int answer(struct logsrc *s, struct dnsmasq_state *st, const struct pend 
 			return DH_EMALFORMED;
 		return LOGSRC_EVENT;
 	}
-	if (memchr(tok, ' ', tl))
-		return DH_EMALFORMED;
 
 	struct dns_rr *rr = &ev->msg.rr[0];
 	struct dh_addr a;

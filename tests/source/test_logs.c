@@ -291,6 +291,9 @@ static const struct golden golden[] = {
      "yrbqlj.example.attack.", DNS_T_NULL, 1},
     {"dnsmasq", "Aug  9 09:06:36 dnsmasq[1]: reply x.example is NXDOMAIN\n", 0, 1786266396 * SEC,
      EV_ROLE_CLIENT_RESPONSE, NULL, 0, NULL, 0, 0, QR | 3, "x.example.", 0, 1},
+    /* A note after DATA (dnsmasq 2.90's extended errors) is not kept. */
+    {"dnsmasq", "Aug  9 09:06:36 dnsmasq[1]: reply x.example is SERVFAIL (EDE: network error)\n", 0,
+     1786266396 * SEC, EV_ROLE_CLIENT_RESPONSE, NULL, 0, NULL, 0, 0, QR | 2, "x.example.", 0, 1},
     {"dnsmasq", "Aug  9 09:06:36 dnsmasq[1]: cached v6.example is 2001:db8::1\n", 0,
      1786266396 * SEC, EV_ROLE_CLIENT_RESPONSE, NULL, 0, NULL, 0, 0, QR, "v6.example.", DNS_T_AAAA,
      1, 1, DNS_T_AAAA, "v6.example.", "2001:db8::1"},
