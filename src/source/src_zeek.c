@@ -541,6 +541,9 @@ static int build(struct logsrc *s, struct zeek_state *st, struct zrec *r, struct
 			return rc;
 		if (rc == 0)
 			break;
+		/* TTLs run beside the answers, one each. */
+		char tbuf[64], tjson[64];
+		int tn = list_next(&tl, tbuf, sizeof(tbuf), tjson, sizeof(tjson));
 		rsp->msg.ancount++;
 		if (rsp->msg.rr_count >= DNS_RR_MAX) {
 			rsp->msg.rr_dropped++;
@@ -550,8 +553,6 @@ static int build(struct logsrc *s, struct zeek_state *st, struct zrec *r, struct
 		rc = answer_rr(s, rsp, rr, st->abuf, (size_t)rc, owner);
 		if (rc != 0)
 			return rc;
-		char tbuf[64], tjson[64];
-		int tn = list_next(&tl, tbuf, sizeof(tbuf), tjson, sizeof(tjson));
 		int64_t ttl_ns;
 		if (tn > 0 && logsrc_decimal_ns(tbuf, (size_t)tn, &ttl_ns) == 0 &&
 		    ttl_ns / 1000000000 <= UINT32_MAX)

@@ -511,6 +511,54 @@ static void test_details(void **state)
 	done();
 }
 
+/* More answers than DNS_RR_MAX: the first are kept, the rest counted. */
+static void test_many_answers(void **state)
+{
+	static char text[16384];
+	struct collect c;
+	struct src_stats st;
+	size_t o;
+	(void)state;
+
+	o = (size_t)snprintf(text, sizeof(text),
+	                     "%s1700000000.000000\tC\t10.0.0.1\t1\t10.0.0.2\t53"
+	                     "\tudp\t1\t0.1\tmany.test\t1\tC\t1\tA\t0\tNOERROR"
+	                     "\tF\tF\tT\tT\t0\t",
+	                     zeek_header);
+	for (int i = 0; i < DNS_RR_MAX + 6; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s192.0.2.%d", i ? "," : "", i);
+	o += (size_t)snprintf(text + o, sizeof(text) - o, "\t");
+	for (int i = 0; i < DNS_RR_MAX + 6; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%d.000000", i ? "," : "", i);
+	snprintf(text + o, sizeof(text) - o, "\tF\n");
+	assert_int_equal(run_keep("zeek", text, 2, &c, &st), 2);
+	assert_int_equal(c.nbad, 0);
+	assert_int_equal(evs[1].msg.ancount, DNS_RR_MAX + 6);
+	assert_int_equal(evs[1].msg.rr_count, DNS_RR_MAX);
+	assert_int_equal(evs[1].msg.rr_dropped, 6);
+	assert_string_equal(evs[1].msg.rr[DNS_RR_MAX - 1].data_text, "192.0.2.63");
+	assert_int_equal(evs[1].msg.rr[DNS_RR_MAX - 1].ttl, DNS_RR_MAX - 1);
+
+	o = (size_t)snprintf(text, sizeof(text),
+	                     "{\"timestamp\":\"2017-01-13T13:52:17Z\",\"event_type\":\"dns\","
+	                     "\"src_ip\":\"10.0.0.1\",\"src_port\":53,\"dest_ip\":\"10.0.0.2\","
+	                     "\"dest_port\":9,\"dns\":{\"type\":\"response\",\"queries\":[{"
+	                     "\"rrname\":\"m.test\",\"rrtype\":\"A\"}],\"answers\":[");
+	for (int i = 0; i < DNS_RR_MAX + 6; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		                      "%s{\"rrname\":\"m.test\",\"rrtype\":\"A\",\"ttl\":%d,"
+		                      "\"rdata\":\"192.0.2.%d\"}",
+		                      i ? "," : "", i, i);
+	snprintf(text + o, sizeof(text) - o, "]}}\n");
+	assert_int_equal(run_keep("eve", text, 1, &c, &st), 1);
+	assert_int_equal(c.nbad, 0);
+	assert_int_equal(evs[0].msg.ancount, DNS_RR_MAX + 6);
+	assert_int_equal(evs[0].msg.rr_count, DNS_RR_MAX);
+	assert_int_equal(evs[0].msg.rr_dropped, 6);
+	assert_int_equal(evs[0].msg.rr[10].ttl, 10);
+	done();
+}
+
 /* ---- broken lines --------------------------------------------------- */
 
 struct broken {
@@ -1039,9 +1087,9 @@ int main(void)
 	    cmocka_unit_test(test_lines),    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_scanners), cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_years),    cmocka_unit_test(test_golden),
-	    cmocka_unit_test(test_details),  cmocka_unit_test(test_broken),
-	    cmocka_unit_test(test_overlong), cmocka_unit_test(test_detect),
-	    cmocka_unit_test(test_gz_file),
+	    cmocka_unit_test(test_details),  cmocka_unit_test(test_many_answers),
+	    cmocka_unit_test(test_broken),   cmocka_unit_test(test_overlong),
+	    cmocka_unit_test(test_detect),   cmocka_unit_test(test_gz_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
