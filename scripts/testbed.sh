@@ -743,10 +743,14 @@ cmd_capture() {
 			filter="port 53 and ($filter)"
 		fi
 		rm -f "$DIR/capture.pcap" "$DIR/run/capture.log"
-		# -U writes each packet at once; -Z root keeps the file owned
-		# like the rest of the state directory.
-		spawn capture "$DIR/run/capture.log" tcpdump -i lo -n -U -Z root -s 0 \
-			-w "$DIR/capture.pcap" "$filter"
+		# --immediate-mode hands every packet to tcpdump at once:
+		# otherwise libpcap's TPACKET_V3 ring holds packets until a block
+		# fills or its one-second timeout ends, and packets of the last
+		# second before "capture stop" are lost. -U writes each packet
+		# to the file at once; -Z root keeps the file owned like the
+		# rest of the state directory.
+		spawn capture "$DIR/run/capture.log" tcpdump -i lo -n --immediate-mode -U -Z root \
+			-s 0 -w "$DIR/capture.pcap" "$filter"
 		# Queries sent before tcpdump is listening would be lost.
 		for ((i = 0; i < 100; i++)); do
 			grep -q 'listening on' "$DIR/run/capture.log" 2>/dev/null && return 0
@@ -758,6 +762,8 @@ cmd_capture() {
 		;;
 	stop)
 		pid=$(pid_of capture) || die 1 "no capture was started"
+		# Let tcpdump write the packets of the last moment.
+		sleep 0.3
 		stop_group capture
 		rm -f "$DIR/run/capture.pid"
 		# tcpdump prints its packet counts on exit.
