@@ -394,7 +394,7 @@ addr_of() {
 # the testbed (one on a testbed address, or on the wildcard address).
 host_collisions() {
 	local a found=1
-	for a in $SERVER_ADDRS 0.0.0.0 '\*'; do
+	for a in $SERVER_ADDRS 0.0.0.0 '\*' '\[::\]'; do
 		if ss -Hlnup 2>/dev/null | grep -E "[[:space:]]$a:53[[:space:]]" >&2; then
 			found=0
 		fi
