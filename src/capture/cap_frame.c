@@ -438,6 +438,8 @@ void cap_frame_decode(struct cap_frame *f, int linktype, const uint8_t *frame, s
 	uint16_t type;
 
 	f->have_udp = 0;
+	/* TCP messages not taken yet may still point into the last frame. */
+	cap_tcp_detach(f->tcp);
 	if (caplen < origlen)
 		f->stats.truncated_caplen++;
 	pk.ts = ts_ns;

@@ -570,6 +570,12 @@ static int flow_pop(struct tcp_flow *f, struct cap_dns *msg)
 	return 0;
 }
 
+void cap_tcp_detach(struct cap_tcp_table *t)
+{
+	if (t->ready)
+		ext_save(t, t->ready);
+}
+
 int cap_tcp_next(struct cap_tcp_table *t, struct cap_dns *msg)
 {
 	for (;;) {

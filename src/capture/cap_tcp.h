@@ -66,6 +66,10 @@ void cap_tcp_free(struct cap_tcp_table *t);
  * cap_tcp_finish(), whichever comes first: messages may point into it. */
 void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *seg);
 
+/* Copies whatever the table still borrows from the last segment's data,
+ * so that its frame may go away without the messages being taken. */
+void cap_tcp_detach(struct cap_tcp_table *t);
+
 /* Fills *msg with the next complete message and returns 1, or returns 0.
  * msg->data points into a buffer of the table or into the segment's data,
  * valid until the next call of any cap_tcp function. */

@@ -18,7 +18,7 @@
 #include "capw.h"
 #include "util/err.h"
 
-static uint8_t ip[70000], l4[70000], dns[70000];
+static uint8_t ip[70000], ip2[70000], l4[70000], dns[70000];
 
 static struct cap_frame *frame_new(void)
 {
@@ -141,6 +141,45 @@ static void test_tcp_ooo_bounded(void **state)
 	cap_frame_free(f);
 }
 
+/* A TCP message not taken before the next frame must not depend on the
+ * old frame's bytes: the decoder copies what it still borrows. */
+static void test_tcp_untaken_survives_frame(void **state)
+{
+	struct cap_frame *f = frame_new();
+	struct cap_dns m;
+	uint8_t stream[2 * (2 + 40)], expect[40];
+	size_t k, n;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		stream[i * 42] = 0;
+		stream[i * 42 + 1] = 40;
+		pkt_dns(stream + i * 42 + 2, 40, (uint16_t)(i + 1));
+	}
+	pkt_dns(expect, 40, 2);
+	k = pkt_tcp(l4, 40000, 53, 100, 0x02, NULL, 0);
+	n = pkt_ip4(ip, "10.0.0.1", "10.0.0.53", 6, 1, 0, 0, l4, k);
+	cap_frame_decode(f, CAP_LINK_RAW, ip, n, n, 1000, 1);
+	k = pkt_tcp(l4, 40000, 53, 101, 0, stream, sizeof(stream));
+	n = pkt_ip4(ip, "10.0.0.1", "10.0.0.53", 6, 1, 0, 0, l4, k);
+	cap_frame_decode(f, CAP_LINK_RAW, ip, n, n, 1000, 2);
+	assert_int_equal(cap_frame_next(f, &m), 1);
+	/* The second message stays while the next frame, a UDP query, is
+	 * decoded; then the old frame's bytes are overwritten. */
+	k = pkt_udp(l4, 1234, 53, dns, 20);
+	n = pkt_ip4(ip2, "10.0.0.2", "10.0.0.53", 17, 1, 0, 0, l4, k);
+	cap_frame_decode(f, CAP_LINK_RAW, ip2, n, n, 1000, 3);
+	memset(ip, 0xaa, 200);
+	assert_int_equal(cap_frame_next(f, &m), 1);
+	assert_int_equal(m.transport, DH_TRANSPORT_UDP);
+	assert_int_equal(cap_frame_next(f, &m), 1);
+	assert_int_equal(m.transport, DH_TRANSPORT_TCP);
+	assert_int_equal(m.len, 40);
+	assert_memory_equal(m.data, expect, 40);
+	assert_int_equal(cap_frame_next(f, &m), 0);
+	cap_frame_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +187,7 @@ int main(void)
 	    cmocka_unit_test(test_frag_slots_bounded),
 	    cmocka_unit_test(test_tcp_flows_bounded),
 	    cmocka_unit_test(test_tcp_ooo_bounded),
+	    cmocka_unit_test(test_tcp_untaken_survives_frame),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
