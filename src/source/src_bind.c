@@ -9,11 +9,11 @@
  * where time is the file channel's print-time ("03-Mar-2024
  * 12:00:00.123"), a syslog prefix ("Mar  3 12:00:00 host named[123]: ",
  * no year: see logsrc.h) or an RFC 3339 syslog time, or absent (a channel
- * without print-time: the event's time is then 0). The @0x pointer came
- * with 9.11, the parenthesised name with 9.10, the destination address
- * with 9.10. FLAGS is '+' or '-' for RD, then S (TSIG-signed), E(n) (EDNS
- * version n; plain E before 9.11), T (TCP), D (DO), C (CD), V and K
- * (server cookie valid, cookie present).
+ * without print-time: the event's time is then 0). Older versions leave
+ * out the @0x pointer, the parenthesised name and the destination; all
+ * three are optional here. FLAGS is '+' or '-' for RD, then S
+ * (TSIG-signed), E(n) (EDNS version n; a plain E in older versions), T (TCP), D (DO), C (CD), V and
+ * K (server cookie valid, cookie present).
  *
  * The log says nothing about the answer, so every event is a query. Its
  * role: BIND is often both resolver and authoritative server, and the

@@ -13,7 +13,7 @@
  *   cached-stale / config / /path/hosts  from a stale cache entry, the
  *                                        configuration, a hosts file
  *
- * With log-queries=extra (2.80 and later) every line starts with the
+ * With log-queries=extra (newer versions) every line starts with the
  * lookup's serial number and the client's ADDR/PORT, which ties the
  * answer lines to their query.
  *

@@ -2,10 +2,10 @@
  * src_eve.c - DNS events from Suricata's EVE JSON log (event_type "dns").
  *
  * Three layouts of the "dns" object are read:
- *   - version 1 (Suricata 3 to 5): one line per query ("type":"query",
+ *   - version 1 (older Suricata): one line per query ("type":"query",
  *     rrname, rrtype) and one line per answer record ("type":"answer",
  *     rrname, rrtype, ttl, rdata, rcode);
- *   - version 2 (Suricata 5 to 7, and 8 with the v2 setting): a query line
+ *   - version 2 (before Suricata 8, and 8 with version 2 set): a query line
  *     as above and one "answer" line per response with "flags", "rcode",
  *     the question's rrname/rrtype, "answers" [{rrname, rrtype, ttl,
  *     rdata | soa | srv ...}], "authorities", "additionals" and/or

@@ -1,7 +1,7 @@
 /*
  * src_unbound.c - DNS events from Unbound's log-queries and log-replies.
  *
- * Unbound (1.6 and later) writes, per query and per reply:
+ * With log-queries and log-replies, Unbound writes per query and reply:
  *
  *   PREFIX info: ADDR NAME TYPE CLASS
  *   PREFIX info: ADDR NAME TYPE CLASS RCODE SECONDS CACHED SIZE
