@@ -12,8 +12,8 @@
  * without print-time: the event's time is then 0). Older versions leave
  * out the @0x pointer, the parenthesised name and the destination; all
  * three are optional here. FLAGS is '+' or '-' for RD, then S
- * (TSIG-signed), E(n) (EDNS version n; a plain E in older versions), T (TCP), D (DO), C (CD), V and
- * K (server cookie valid, cookie present).
+ * (TSIG-signed), E(n) (EDNS version n; a plain E in older versions),
+ * T (TCP), D (DO), C (CD), V and K (server cookie valid, cookie present).
  *
  * The log says nothing about the answer, so every event is a query. Its
  * role: BIND is often both resolver and authoritative server, and the
