@@ -38,7 +38,7 @@
 /* Open segments kept between queries: the mmap, the parsed footer and
  * the decompressed dictionary chunks are what a lookup would otherwise
  * redo each time. Bounded in count and in chunk bytes. */
-#define SEG_CACHE_N     64
+#define SEG_CACHE_N     256
 #define SEG_CACHE_BYTES ((size_t)64 << 20)
 
 struct seg_slot {
