@@ -91,6 +91,7 @@ struct cap_reader {
 	gzFile gz;    /* owned: the source of a gzip file, or NULL */
 	uint8_t *buf; /* from malloc(): stream bytes [buf_start, buf_end) unread */
 	size_t buf_cap, buf_start, buf_end;
+	size_t buf_init; /* first buffer size: STREAM_BUF_INIT or a smaller file's size */
 	int stream_eof;
 	int stream_err;
 	int format;
@@ -130,7 +131,7 @@ static int src_peek(struct cap_reader *r, size_t n, const uint8_t **p)
 			r->buf_start = 0;
 		}
 		if (n > r->buf_cap) {
-			size_t cap = r->buf_cap ? r->buf_cap : STREAM_BUF_INIT;
+			size_t cap = r->buf_cap ? r->buf_cap : r->buf_init;
 			while (cap < n)
 				cap *= 2;
 			uint8_t *nb = realloc(r->buf, cap);
@@ -543,8 +544,13 @@ int cap_reader_open_mode(struct cap_reader **out, const char *path, const struct
 		rc = -EISDIR;
 		goto out;
 	}
-	if (S_ISREG(st.st_mode))
+	r->buf_init = STREAM_BUF_INIT;
+	if (S_ISREG(st.st_mode)) {
 		r->stats->file_size = (uint64_t)st.st_size;
+		/* A small file needs no more buffer than its own size. */
+		if ((uint64_t)st.st_size < STREAM_BUF_INIT)
+			r->buf_init = st.st_size > 64 ? (size_t)st.st_size : 64;
+	}
 	/* gzip by name, as asked, and by its magic (RFC 1952: 1f 8b), so a
 	 * renamed file still reads. */
 	if (has_suffix(path, ".gz") || (S_ISREG(st.st_mode) && pread(r->fd, magic, 2, 0) == 2 &&
