@@ -72,6 +72,11 @@ static int scan_string(const char **pp, const char *end, struct json_val *v)
 	return 0;
 }
 
+/* The octets skip_container() stops at: quotes and brackets. */
+static const uint8_t bracket_stop[256] = {
+    ['"'] = 1, ['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1,
+};
+
 /*
  * Moves past the object or array at *pp by counting brackets outside
  * strings, without checking what is inside: the walk over a container
@@ -85,6 +90,10 @@ static int skip_container(const char **pp, const char *end, struct json_val *v)
 	int depth = 0, rc;
 
 	while (p < end) {
+		while (p < end && !bracket_stop[(uint8_t)*p])
+			p++;
+		if (p >= end)
+			break;
 		char c = *p;
 		if (c == '"') {
 			rc = scan_string(&p, end, &tmp);
