@@ -21,8 +21,9 @@
  * warm page cache, CPU time) the mapped walk costs about 110 ns per record
  * in page faults and TLB misses before any decoding, while read() costs
  * about 40 ns per record including the kernel's copy, and the whole reader
- * ran at 5.8 million messages/s mapped against 12.5 million buffered
- * (libpcap: 8.0 million packets/s without any decoding). So
+ * ran at 4.6 to 5.8 million messages/s mapped against 10 to 12.5 million
+ * buffered (libpcap: 5.4 to 8.0 million packets/s without any decoding;
+ * the ranges are runs under different load). So
  * cap_reader_open() reads through the buffer; the mapping stays available
  * for machines where it wins. Gzip files (by name or by their magic) go
  * through zlib's gzread() into the same buffer.
