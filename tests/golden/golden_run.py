@@ -27,6 +27,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+# Importing the generator must not leave __pycache__ in the source tree.
+sys.dont_write_bytecode = True
 
 import gen_captures  # noqa: E402
 
