@@ -42,13 +42,12 @@ static void add_addr(const struct dh_addr *a, struct dh_buf *out, int json)
 		dh_buf_add(out, t, n);
 }
 
-static void add_json_key(struct dh_buf *out, const char *key)
-{
-	dh_buf_addc(out, ',');
-	dh_buf_addc(out, '"');
-	dh_buf_adds(out, key);
-	dh_buf_adds(out, "\":");
-}
+/* Appends ',"key":' for a string literal key without measuring it. */
+#define add_json_key(out, key)                                                                     \
+	dh_buf_add((out),                                                                          \
+	           ","                                                                             \
+	           "\"" key "\":",                                                                 \
+	           sizeof(key) + 3)
 
 static void add_json_cstr(struct dh_buf *out, const char *s)
 {

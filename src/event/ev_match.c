@@ -19,22 +19,39 @@ struct slot {
 };
 
 struct gen {
-	struct slot *slots;
+	struct slot *slots; /* from calloc() */
+	size_t mask;        /* slots - 1; a power of two minus one */
 	size_t used;
 	int64_t started_ns;
 };
 
 struct ev_match {
 	struct gen cur, old;
-	size_t mask;
+	size_t max_slots;
 	int64_t timeout_ns;
 	struct ev_match_stats st;
 };
 
+/* A generation starts small and doubles when half full, up to max_slots:
+ * answered queries leave the table at once, so what stays is the
+ * unanswered few, and a small table stays in the processor's cache. */
+#define INITIAL_SLOTS 4096
+
+static int gen_init(struct gen *g, size_t slots, int64_t now)
+{
+	g->slots = calloc(slots, sizeof(struct slot));
+	if (!g->slots)
+		return -ENOMEM;
+	g->mask = slots - 1;
+	g->used = 0;
+	g->started_ns = now;
+	return 0;
+}
+
 int ev_match_new(struct ev_match **out, int64_t timeout_ns, size_t capacity)
 {
 	struct ev_match *m = calloc(1, sizeof(*m));
-	size_t cap = 1024;
+	size_t cap = INITIAL_SLOTS;
 
 	if (!m)
 		return -ENOMEM;
@@ -42,15 +59,13 @@ int ev_match_new(struct ev_match **out, int64_t timeout_ns, size_t capacity)
 		capacity = DEFAULT_CAPACITY;
 	while (cap < capacity)
 		cap *= 2;
-	m->mask = cap - 1;
+	m->max_slots = cap;
 	m->timeout_ns = timeout_ns > 0 ? timeout_ns : DEFAULT_TIMEOUT_NS;
-	m->cur.slots = calloc(cap, sizeof(struct slot));
-	m->old.slots = calloc(cap, sizeof(struct slot));
-	if (!m->cur.slots || !m->old.slots) {
+	size_t first = cap < INITIAL_SLOTS ? cap : INITIAL_SLOTS;
+	if (gen_init(&m->cur, first, INT64_MIN) != 0 || gen_init(&m->old, first, INT64_MIN) != 0) {
 		ev_match_free(m);
 		return -ENOMEM;
 	}
-	m->cur.started_ns = INT64_MIN;
 	*out = m;
 	return 0;
 }
@@ -98,8 +113,9 @@ static uint64_t txn_key(const struct ev_event *ev, int response)
 }
 
 /* Returns the slot holding key, or the empty slot where it would go. */
-static struct slot *probe(struct gen *g, size_t mask, uint64_t key)
+static struct slot *probe(struct gen *g, uint64_t key)
 {
+	size_t mask = g->mask;
 	size_t i = (size_t)key & mask;
 	for (;;) {
 		struct slot *s = &g->slots[i];
@@ -111,8 +127,9 @@ static struct slot *probe(struct gen *g, size_t mask, uint64_t key)
 
 /* Removes the slot's entry, shifting later entries of its probe run back
  * so that lookups never stop at a hole (linear probing deletion). */
-static void erase(struct gen *g, size_t mask, struct slot *s)
+static void erase(struct gen *g, struct slot *s)
 {
+	size_t mask = g->mask;
 	size_t i = (size_t)(s - g->slots);
 	size_t j = i;
 
@@ -132,16 +149,43 @@ static void erase(struct gen *g, size_t mask, struct slot *s)
 	g->used--;
 }
 
+/* Doubles the current generation's table. Returns 0 or -ENOMEM (the
+ * table is then left as it was). */
+static int grow(struct gen *g)
+{
+	struct gen bigger;
+
+	if (gen_init(&bigger, (g->mask + 1) * 2, g->started_ns) != 0)
+		return -ENOMEM;
+	for (size_t i = 0; i <= g->mask; i++) {
+		if (g->slots[i].key == 0)
+			continue;
+		*probe(&bigger, g->slots[i].key) = g->slots[i];
+		bigger.used++;
+	}
+	free(g->slots);
+	*g = bigger;
+	return 0;
+}
+
+/* Drops the older generation and starts a new, small current one. */
 static void rotate(struct ev_match *m, int64_t now)
 {
-	struct gen tmp = m->old;
+	struct gen fresh;
 
+	if (gen_init(&fresh, INITIAL_SLOTS < m->max_slots ? INITIAL_SLOTS : m->max_slots, now) !=
+	    0) {
+		/* No memory for a new table: reuse the old one's. */
+		fresh = m->old;
+		memset(fresh.slots, 0, (fresh.mask + 1) * sizeof(struct slot));
+		fresh.used = 0;
+		fresh.started_ns = now;
+		m->old.slots = NULL;
+	}
 	m->st.expired += m->old.used;
+	free(m->old.slots);
 	m->old = m->cur;
-	m->cur = tmp;
-	memset(m->cur.slots, 0, (m->mask + 1) * sizeof(struct slot));
-	m->cur.used = 0;
-	m->cur.started_ns = now;
+	m->cur = fresh;
 }
 
 void ev_match_event(struct ev_match *m, struct ev_event *ev)
@@ -155,9 +199,12 @@ void ev_match_event(struct ev_match *m, struct ev_event *ev)
 		m->st.queries++;
 		if (m->cur.started_ns == INT64_MIN)
 			m->cur.started_ns = ev->ts_ns;
-		if (ev->ts_ns - m->cur.started_ns > m->timeout_ns || m->cur.used * 2 > m->mask)
+		if (ev->ts_ns - m->cur.started_ns > m->timeout_ns)
 			rotate(m, ev->ts_ns);
-		struct slot *s = probe(&m->cur, m->mask, key);
+		if (m->cur.used * 2 > m->cur.mask &&
+		    (m->cur.mask + 1 >= m->max_slots || grow(&m->cur) != 0))
+			rotate(m, ev->ts_ns);
+		struct slot *s = probe(&m->cur, key);
 		if (s->key == 0) {
 			s->key = key;
 			m->cur.used++;
@@ -170,7 +217,7 @@ void ev_match_event(struct ev_match *m, struct ev_event *ev)
 	m->st.responses++;
 	struct gen *gens[2] = {&m->cur, &m->old};
 	for (int i = 0; i < 2; i++) {
-		struct slot *s = probe(gens[i], m->mask, key);
+		struct slot *s = probe(gens[i], key);
 		if (s->key != key)
 			continue;
 		int64_t rtt = ev->ts_ns - s->ts_ns;
@@ -178,7 +225,7 @@ void ev_match_event(struct ev_match *m, struct ev_event *ev)
 			ev->rtt_ns = rtt;
 			m->st.matched++;
 		}
-		erase(gens[i], m->mask, s);
+		erase(gens[i], s);
 		return;
 	}
 }

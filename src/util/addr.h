@@ -28,6 +28,12 @@ int dh_addr_parse(struct dh_addr *addr, const char *text);
  * length written, without the NUL. */
 size_t dh_addr_format(const struct dh_addr *addr, char *buf, size_t len);
 
+/* Write 4 or 16 address bytes as text into buf (at least
+ * DH_ADDR_TEXT_MAX bytes): dotted quad, and RFC 5952 form for IPv6.
+ * Return the length written, without the NUL. */
+size_t dh_addr_format4(const uint8_t *a, char *buf);
+size_t dh_addr_format6(const uint8_t *a, char *buf);
+
 /* Returns 1 when both have the same family and bytes. */
 int dh_addr_equal(const struct dh_addr *x, const struct dh_addr *y);
 

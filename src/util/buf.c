@@ -43,13 +43,26 @@ int dh_buf__grow(struct dh_buf *b, size_t n)
 
 void dh_buf_addu(struct dh_buf *b, uint64_t v)
 {
+	/* Two digits per division: a time in nanoseconds has 19. */
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+	                            "25262728293031323334353637383940414243444546474849"
+	                            "50515253545556575859606162636465666768697071727374"
+	                            "75767778798081828384858687888990919293949596979899";
 	char tmp[24];
 	size_t i = sizeof(tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		tmp[--i] = pairs[2 * r + 1];
+		tmp[--i] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		tmp[--i] = pairs[2 * v + 1];
+		tmp[--i] = pairs[2 * v];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
 	dh_buf_add(b, tmp + i, sizeof(tmp) - i);
 }
 
@@ -63,6 +76,14 @@ void dh_buf_addi(struct dh_buf *b, int64_t v)
 	}
 }
 
+/* The bytes a JSON string must escape: controls, '"', '\\' and, since
+ * input may be any bytes, everything from 0x7f up (written as \u00XX so
+ * the output is ASCII and valid UTF-8 whatever came in). */
+static inline int json_escape(unsigned char c)
+{
+	return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+}
+
 void dh_buf_add_json_str(struct dh_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -72,24 +93,27 @@ void dh_buf_add_json_str(struct dh_buf *b, const char *s, size_t n)
 		return;
 	char *o = b->data + b->len;
 	*o++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	size_t i = 0;
+	while (i < n) {
+		size_t run = i;
+		while (run < n && !json_escape((unsigned char)s[run]))
+			run++;
+		memcpy(o, s + i, run - i);
+		o += run - i;
+		if (run == n)
+			break;
+		unsigned char c = (unsigned char)s[run];
+		*o++ = '\\';
 		if (c == '"' || c == '\\') {
-			*o++ = '\\';
 			*o++ = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			/* Names are escaped to ASCII already; anything else
-			 * non-ASCII is emitted as its byte value so the
-			 * output stays valid UTF-8 whatever the input. */
-			*o++ = '\\';
+		} else {
 			*o++ = 'u';
 			*o++ = '0';
 			*o++ = '0';
 			*o++ = hex[c >> 4];
 			*o++ = hex[c & 15];
-		} else {
-			*o++ = (char)c;
 		}
+		i = run + 1;
 	}
 	*o++ = '"';
 	b->len = (size_t)(o - b->data);

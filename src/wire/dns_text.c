@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util/addr.h"
 #include "util/cursor.h"
 #include "util/err.h"
 #include "wire/dns_name.h"
@@ -207,10 +208,13 @@ static void put_char(struct txt *t, char c)
 static void put_uint(struct txt *t, unsigned long v)
 {
 	char num[24];
-	int n = snprintf(num, sizeof(num), "%lu", v);
+	size_t i = sizeof(num);
 
-	if (n > 0)
-		put(t, num, (size_t)n);
+	do {
+		num[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(t, num + i, sizeof(num) - i);
 }
 
 /* Returns the length, or DH_ESPACE when the text was cut. */
@@ -362,18 +366,16 @@ static void rd_sp(struct rd *r)
 
 static void put_ip4(struct txt *t, const uint8_t *p)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[DH_ADDR_TEXT_MAX];
 
-	if (inet_ntop(AF_INET, p, a, sizeof(a)))
-		put_str(t, a);
+	put(t, a, dh_addr_format4(p, a));
 }
 
 static void put_ip6(struct txt *t, const uint8_t *p)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[DH_ADDR_TEXT_MAX];
 
-	if (inet_ntop(AF_INET6, p, a, sizeof(a)))
-		put_str(t, a);
+	put(t, a, dh_addr_format6(p, a));
 }
 
 /* The rest of the RDATA in one go; an empty rest is a layout error. */

@@ -70,6 +70,55 @@ static void addr_round_trip(void **state)
 	assert_string_equal(t, "");
 }
 
+static void addr_rfc5952(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+	    {"::", "::"},
+	    {"::1", "::1"},
+	    {"1::", "1::"},
+	    {"2001:DB8:0:0:0:0:0:1", "2001:db8::1"},
+	    {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"}, /* one zero group stays */
+	    {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},                /* the longest run */
+	    {"1:0:0:2:0:0:3:4", "1::2:0:0:3:4"},              /* the first of equals */
+	    {"::ffff:192.0.2.1", "::ffff:192.0.2.1"},
+	    {"fe80::abcd:ef01:0:0", "fe80::abcd:ef01:0:0"},
+	    {"0:0:0:0:0:0:0:1", "::1"},
+	};
+	struct dh_addr a;
+	char t[DH_ADDR_TEXT_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(dh_addr_parse(&a, cases[i][0]), 0);
+		dh_addr_format(&a, t, sizeof(t));
+		assert_string_equal(t, cases[i][1]);
+	}
+	/* Random addresses with many zero groups round-trip. */
+	uint64_t x = 88172645463325252ULL;
+	for (int n = 0; n < 20000; n++) {
+		struct dh_addr b;
+		a.family = DH_AF_INET6;
+		for (int g = 0; g < 8; g++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			unsigned v = (x & 3) ? 0 : (unsigned)(x >> 20) & 0xffff;
+			a.a[2 * g] = (uint8_t)(v >> 8);
+			a.a[2 * g + 1] = (uint8_t)v;
+		}
+		dh_addr_format(&a, t, sizeof(t));
+		assert_int_equal(dh_addr_parse(&b, t), 0);
+		assert_true(dh_addr_equal(&a, &b));
+		assert_null(strstr(t, ":::"));
+	}
+	assert_int_equal(dh_addr_parse(&a, "0.0.0.0"), 0);
+	dh_addr_format(&a, t, sizeof(t));
+	assert_string_equal(t, "0.0.0.0");
+	assert_int_equal(dh_addr_parse(&a, "255.255.255.255"), 0);
+	dh_addr_format(&a, t, sizeof(t));
+	assert_string_equal(t, "255.255.255.255");
+}
+
 static void buf_json_escapes(void **state)
 {
 	(void)state;
@@ -86,6 +135,14 @@ static void buf_json_escapes(void **state)
 	dh_buf_addu(&b, UINT64_MAX);
 	dh_buf_addc(&b, '\0');
 	assert_string_equal(b.data, "-9223372036854775808 18446744073709551615");
+	b.len = 0;
+	for (uint64_t v = 0; v < 1000; v += 7) {
+		dh_buf_addu(&b, v);
+		dh_buf_addc(&b, ' ');
+	}
+	dh_buf_addc(&b, '\0');
+	assert_true(strncmp(b.data, "0 7 14 21 28 35 42 49 56 63 70 77 84 91 98 105 ", 47) == 0);
+	assert_non_null(strstr(b.data, " 994 "));
 	dh_buf_release(&b);
 }
 
@@ -156,6 +213,7 @@ int main(void)
 	    cmocka_unit_test(cursor_empty_and_sticky),
 	    cmocka_unit_test(cursor_endianness),
 	    cmocka_unit_test(addr_round_trip),
+	    cmocka_unit_test(addr_rfc5952),
 	    cmocka_unit_test(buf_json_escapes),
 	    cmocka_unit_test(time_format_and_parse),
 	    cmocka_unit_test(hash_streaming_equals_whole),
