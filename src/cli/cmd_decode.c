@@ -43,15 +43,20 @@ static int flush_out(struct dh_buf *out)
 int cmd_decode(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},       {"format", required_argument, NULL, 'f'},
-	    {"port", required_argument, NULL, 'p'}, {"observer", required_argument, NULL, 'o'},
-	    {"no-match", no_argument, NULL, 'n'},   {"stats", no_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"observer", required_argument, NULL, 'o'},
+	    {"no-match", no_argument, NULL, 'n'},
+	    {"stats", no_argument, NULL, 's'},
+	    {"count", no_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct src_options sopt;
 	struct cli_bad bad = {0};
 	const char *format = "auto";
-	int json = 0, match = 1, stats = 0, c, rc = CLI_EXIT_OK;
+	int json = 0, match = 1, stats = 0, count = 0, c, rc = CLI_EXIT_OK;
 	struct ev_match *matcher = NULL;
 	struct ev_event *ev = NULL;
 	struct dh_buf out;
@@ -81,6 +86,13 @@ int cmd_decode(int argc, char **argv)
 			match = 0;
 			break;
 		case 's':
+			stats = 1;
+			break;
+		case 'c':
+			/* Every message is still parsed into an event; nothing
+			 * is paired or printed. */
+			count = 1;
+			match = 0;
 			stats = 1;
 			break;
 		case 'h':
@@ -123,6 +135,8 @@ int cmd_decode(int argc, char **argv)
 		}
 		ev_clear(ev);
 		while ((e = src_next(r, ev)) == 1) {
+			if (count)
+				continue;
 			if (matcher)
 				ev_match_event(matcher, ev);
 			if (json)
@@ -156,7 +170,7 @@ int cmd_decode(int argc, char **argv)
 		rc = CLI_EXIT_RUNTIME;
 	if (stats) {
 		double el = cli_now() - t0;
-		fprintf(stderr,
+		fprintf(count ? stdout : stderr,
 		        "decoded %llu records, %llu messages, %llu malformed in %.2f s (%.0f "
 		        "messages/s)\n",
 		        (unsigned long long)total_records, (unsigned long long)total_events,
