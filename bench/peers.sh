@@ -31,6 +31,8 @@
 #                file, -g dumps every parsed message to stderr)
 #   dnstop       dnstop -l 3 FILE               (with stdout not a tty
 #                dnstop reads the whole file, then prints its tables)
+#   dnshound-count  dnshound decode --count FILE (every message parsed into
+#                an event and dropped: the decoder alone)
 #   dnshound     dnshound decode FILE           (one text line per message)
 #   dnshound-json  dnshound decode --json FILE
 #   dnshound-ingest  dnshound ingest --store TMPDIR FILE (decode + store)
@@ -152,6 +154,7 @@ have dnscap && time_tool dnscap "dnscap -r $f -g"
 have dnstop && time_tool dnstop "dnstop -l 3 $f"
 if [ -x "$dnshound" ]; then
 	d=$(printf '%q' "$dnshound")
+	time_tool dnshound-count "$d decode --count $f"
 	time_tool dnshound "$d decode $f"
 	time_tool dnshound-json "$d decode --json $f"
 	time_tool dnshound-ingest "s=\$(mktemp -d $tmp/store.XXXXXX) && $d ingest --store \"\$s\" $f && rm -rf \"\$s\""
