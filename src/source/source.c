@@ -10,6 +10,7 @@
 
 static const struct src_ops *const all_ops[] = {
     &src_pcap_ops,
+    &src_dnstap_ops,
     /* Text logs after the binary formats, EVE before Zeek: each probe
      * also refuses the others' marks, the order is a second guard. */
     &src_eve_ops,
