@@ -111,7 +111,7 @@ static void test_fail2ban(void **state)
 		snprintf(line, sizeof(line), "%.*s", (int)n, p);
 		p = nl ? nl + 1 : NULL;
 		if (strncmp(line, "# failJSON:", 11) == 0) {
-			snprintf(expect, sizeof(expect), "%s", line);
+			snprintf(expect, sizeof(expect), "%.*s", (int)sizeof(expect) - 1, line);
 			continue;
 		}
 		if (line[0] == '#' || line[0] == '\0' || expect[0] == '\0')
