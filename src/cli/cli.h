@@ -19,6 +19,30 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * printed). */
 int cli_add_port(struct cap_options *opt, const char *text);
 
+/* Handles the options every command that reads inputs shares (--port,
+ * --observer, --year, --tz, --log-role); c is getopt's value. Returns 1
+ * when c was one of them, 0 when not, -1 on a bad value (message
+ * printed). */
+int cli_source_option(int c, const char *arg, struct src_options *opt);
+
+/* getopt_long entries and help text of those options. */
+#define CLI_SOURCE_LONGOPTS                                                                        \
+	{"port", required_argument, NULL, 'p'}, {"observer", required_argument, NULL, 'o'},        \
+	    {"year", required_argument, NULL, 'Y'}, {"tz", required_argument, NULL, 'Z'},          \
+	{                                                                                          \
+		"log-role", required_argument, NULL, 'R'                                           \
+	}
+#define CLI_SOURCE_HELP                                                                            \
+	"  --format F         input format: auto (default), pcap, dnstap, bind, unbound,\n"        \
+	"                     dnsmasq, zeek, eve\n"                                                \
+	"  --port N           also treat port N as DNS (repeatable; 53 always)\n"                  \
+	"  --observer NAME    observer name put on the events\n"                                   \
+	"  --year YYYY        year of log times that have none (syslog); default: this\n"          \
+	"                     year, or last year for dates more than a day ahead\n"                \
+	"  --tz +HH:MM        zone of log times that have none (default UTC)\n"                    \
+	"  --log-role ROLE    role of BIND query-log lines (client_query, auth_query;\n"           \
+	"                     default: from the RD flag)\n"
+
 /* Parses a time option value; prints a message naming opt on error. */
 int cli_parse_time(const char *opt, const char *text, int64_t *ts_ns);
 

@@ -153,3 +153,69 @@ const char *cli_store_dir(const char *opt)
 		return env;
 	return "dnshound.store";
 }
+
+int cli_source_option(int c, const char *arg, struct src_options *opt)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case 'p':
+		return cli_add_port(&opt->cap, arg) == 0 ? 1 : -1;
+	case 'o':
+		opt->observer = arg;
+		return 1;
+	case 'Y':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 1970 || v > 2105) {
+			cli_err("--year: '%s' is not a year between 1970 and 2105", arg);
+			return -1;
+		}
+		opt->default_year = (int)v;
+		return 1;
+	case 'Z': {
+		/* +HH:MM, -HHMM, +HH, or Z. */
+		int sign = 1, h = 0, m = 0;
+		const char *p = arg;
+		if (strcmp(arg, "Z") == 0 || strcmp(arg, "UTC") == 0) {
+			opt->tz_offset_min = 0;
+			return 1;
+		}
+		if (*p == '+' || *p == '-')
+			sign = *p++ == '-' ? -1 : 1;
+		else
+			goto bad_tz;
+		if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+			goto bad_tz;
+		h = (p[0] - '0') * 10 + (p[1] - '0');
+		p += 2;
+		if (*p == ':')
+			p++;
+		if (*p) {
+			if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' || p[2])
+				goto bad_tz;
+			m = (p[0] - '0') * 10 + (p[1] - '0');
+		}
+		if (h > 14 || m > 59)
+			goto bad_tz;
+		opt->tz_offset_min = sign * (h * 60 + m);
+		return 1;
+	bad_tz:
+		cli_err("--tz: '%s' is not a zone offset such as +09:00, -0500 or Z", arg);
+		return -1;
+	}
+	case 'R': {
+		unsigned role;
+		if (ev_role_parse(arg, &role) != 0 || role == EV_ROLE_UNKNOWN) {
+			cli_err("--log-role: '%s' is not a role (client_query, auth_query, ...)",
+			        arg);
+			return -1;
+		}
+		opt->log_role = role;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}

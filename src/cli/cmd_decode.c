@@ -22,11 +22,9 @@ static const char usage[] =
     "\n"
     "Decodes every DNS message in the files and prints one line per message.\n"
     "\n"
-    "  --json             JSON lines (fields: see dnshound(1))\n"
-    "  --format F         input format: auto (default), pcap\n"
-    "  --port N           also treat port N as DNS (repeatable; 53 always)\n"
-    "  --observer NAME    observer name put on the events\n"
+    "  --json             JSON lines (fields: see dnshound(1))\n" CLI_SOURCE_HELP
     "  --no-match         do not pair queries with responses (no rtt_ns)\n"
+    "  --count            print no messages, only the totals (decoding speed)\n"
     "  --stats            print a summary to stderr at the end\n"
     "  -h, --help         this text\n";
 
@@ -45,12 +43,11 @@ int cmd_decode(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
 	    {"format", required_argument, NULL, 'f'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"observer", required_argument, NULL, 'o'},
 	    {"no-match", no_argument, NULL, 'n'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"count", no_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
+	    CLI_SOURCE_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	struct src_options sopt;
@@ -75,13 +72,6 @@ int cmd_decode(int argc, char **argv)
 		case 'f':
 			format = optarg;
 			break;
-		case 'p':
-			if (cli_add_port(&sopt.cap, optarg) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'o':
-			sopt.observer = optarg;
-			break;
 		case 'n':
 			match = 0;
 			break;
@@ -98,9 +88,14 @@ int cmd_decode(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
-		default:
-			fputs(usage, stderr);
+		default: {
+			int k = cli_source_option(c, optarg, &sopt);
+			if (k == 1)
+				break;
+			if (k == 0)
+				fputs(usage, stderr);
 			return CLI_EXIT_USAGE;
+		}
 		}
 	}
 	if (optind >= argc) {

@@ -31,10 +31,9 @@ static const char usage[] =
     "Decodes the files into the store. A file already ingested is skipped;\n"
     "an interrupted ingest of a file resumes where it stopped.\n"
     "\n"
-    "  --store DIR        store directory (default $DNSHOUND_STORE or ./dnshound.store)\n"
-    "  --format F         input format: auto (default), pcap\n"
-    "  --port N           also treat port N as DNS (repeatable; 53 always)\n"
-    "  --observer NAME    observer name put on the events\n"
+    "  --store DIR        store directory (default $DNSHOUND_STORE or "
+    "./dnshound.store)\n" CLI_SOURCE_HELP
+    "  --checkpoint N     make events durable every N events (default 4000000)\n"
     "  -q, --quiet        no progress and no summary\n"
     "  -h, --help         this text\n";
 
@@ -168,11 +167,10 @@ int cmd_ingest(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"store", required_argument, NULL, 'S'},
 	    {"format", required_argument, NULL, 'f'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"observer", required_argument, NULL, 'o'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"checkpoint", required_argument, NULL, 'C'},
+	    CLI_SOURCE_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	struct src_options sopt;
@@ -195,13 +193,6 @@ int cmd_ingest(int argc, char **argv)
 		case 'f':
 			format = optarg;
 			break;
-		case 'p':
-			if (cli_add_port(&sopt.cap, optarg) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'o':
-			sopt.observer = optarg;
-			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -218,9 +209,14 @@ int cmd_ingest(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
-		default:
-			fputs(usage, stderr);
+		default: {
+			int k = cli_source_option(c, optarg, &sopt);
+			if (k == 1)
+				break;
+			if (k == 0)
+				fputs(usage, stderr);
 			return CLI_EXIT_USAGE;
+		}
 		}
 	}
 	if (optind >= argc) {

@@ -63,6 +63,11 @@ def case_usage():
     check('--client' in p.stderr, 'bad --client not named: ' + p.stderr)
     run('events', '--limit', '-1', ok=(2,))
     run('decode', '--port', '70000', 'x', ok=(2,))
+    p = run('decode', '--tz', '+25:00', 'x', ok=(2,))
+    check('--tz' in p.stderr, 'bad --tz not named: ' + p.stderr)
+    run('ingest', '--year', '19', 'x', ok=(2,))
+    run('decode', '--log-role', 'nonsense', 'x', ok=(2,))
+    run('decode', '--format', 'nonsense', 'x', ok=(2,))
     p = run('--version')
     check(p.stdout.startswith('dnshound '), 'version: ' + p.stdout)
 
@@ -176,6 +181,30 @@ def case_sql_export():
     db = sqlite3.connect(out)
     n = db.execute('SELECT count(*) FROM events').fetchone()[0]
     check(n == PACKETS, 'export has %d rows' % n)
+
+
+def case_logs():
+    """A BIND query log without a year or zone in its syslog prefix: the
+    options supply them, a broken query line is named and skipped."""
+    log = os.path.join(WORK, 'named.log')
+    with open(log, 'w') as f:
+        f.write('May  1 12:00:00 ns1 named[42]: client @0x7f0 192.0.2.10#40000 '
+                '(www.Example.com): query: www.Example.com IN A +E(0) (192.0.2.53)\n')
+        f.write('May  1 12:00:01 ns1 named[42]: client @0x7f0 192.0.2.300#1 (x): query: x\n')
+        f.write('May  1 12:00:02 ns1 named[42]: client @0x7f0 2001:db8::10#40001 '
+                '(example.com): query: example.com IN MX -E(0)D (2001:db8::53)\n')
+    p = run('decode', '--json', '--year', '2023', '--tz', '+09:00', log)
+    evs = [json.loads(x) for x in p.stdout.splitlines()]
+    check(len(evs) == 2, 'expected 2 events, got %d' % len(evs))
+    check(evs[0]['qname'] == 'www.example.com.' and evs[0]['qtype'] == 'A' and
+          evs[0]['src'] == '192.0.2.10' and evs[0]['sport'] == 40000, 'first: %r' % evs[0])
+    check(evs[0]['ts'] == '2023-05-01T03:00:00.000000000Z', 'year/zone: ' + evs[0]['ts'])
+    check(evs[1]['qtype'] == 'MX' and evs[1]['src'] == '2001:db8::10', 'second: %r' % evs[1])
+    check('line 2' in p.stderr, 'bad line not named: ' + p.stderr)
+    store = os.path.join(WORK, 'store')
+    run('ingest', '--store', store, '-q', '--year', '2023', log)
+    p = run('events', '--store', store, '--client', '2001:db8::10', '--json')
+    check(len(p.stdout.splitlines()) == 1, 'stored log event: ' + p.stdout)
 
 
 def case_crash_resume():
