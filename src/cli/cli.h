@@ -81,6 +81,7 @@ const char *cli_store_dir(const char *opt);
 
 int cmd_decode(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct {
 } commands[] = {
     {"decode", cmd_decode, "print the DNS messages of captures, no store"},
     {"ingest", cmd_ingest, "decode files into the store"},
+    {"listen", cmd_listen, "receive live dnstap on a Unix socket"},
     {"events", cmd_events, "print stored events, filtered"},
     {"sql", cmd_sql, "query the store with SQL"},
     {"export", cmd_export, "write stored events to a SQLite file"},
