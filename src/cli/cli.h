@@ -86,5 +86,11 @@ int cmd_events(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+
+/* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
+ * cli_has_follow() is 1 when argv holds --follow before any "--". */
+int cmd_follow(int argc, char **argv, int ingest);
+int cli_has_follow(int argc, char **argv);
 
 #endif

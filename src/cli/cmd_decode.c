@@ -26,6 +26,7 @@ static const char usage[] =
     "  --no-match         do not pair queries with responses (no rtt_ns)\n"
     "  --count            print no messages, only the totals (decoding speed)\n"
     "  --stats            print a summary to stderr at the end\n"
+    "  --follow           follow one growing log (see 'decode --follow --help')\n"
     "  -h, --help         this text\n";
 
 static int flush_out(struct dh_buf *out)
@@ -61,6 +62,8 @@ int cmd_decode(int argc, char **argv)
 	uint64_t total_events = 0, total_malformed = 0, total_records = 0;
 	double t0 = cli_now();
 
+	if (cli_has_follow(argc, argv))
+		return cmd_follow(argc, argv, 0);
 	memset(&sopt, 0, sizeof(sopt));
 	dh_buf_init(&out);
 	optind = 1;

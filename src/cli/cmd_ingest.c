@@ -34,6 +34,7 @@ static const char usage[] =
     "  --store DIR        store directory (default $DNSHOUND_STORE or "
     "./dnshound.store)\n" CLI_SOURCE_HELP
     "  --checkpoint N     make events durable every N events (default 4000000)\n"
+    "  --follow           follow one growing log (see 'ingest --follow --help')\n"
     "  -q, --quiet        no progress and no summary\n"
     "  -h, --help         this text\n";
 
@@ -183,6 +184,8 @@ int cmd_ingest(int argc, char **argv)
 	struct cli_progress pg;
 	uint64_t checkpoint = CHECKPOINT_EVENTS;
 
+	if (cli_has_follow(argc, argv))
+		return cmd_follow(argc, argv, 1);
 	memset(&sopt, 0, sizeof(sopt));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {

@@ -18,6 +18,7 @@ static const struct {
     {"decode", cmd_decode, "print the DNS messages of captures, no store"},
     {"ingest", cmd_ingest, "decode files into the store"},
     {"listen", cmd_listen, "receive live dnstap on a Unix socket"},
+    {"capture", cmd_capture, "capture DNS live from a network interface"},
     {"events", cmd_events, "print stored events, filtered"},
     {"sql", cmd_sql, "query the store with SQL"},
     {"export", cmd_export, "write stored events to a SQLite file"},

@@ -26,6 +26,8 @@ struct lines {
 	uint64_t number;
 	uint64_t bytes;
 	uint64_t size;
+	long (*read)(void *ctx, uint8_t *buf, size_t len); /* lines_open_read() */
+	void *read_ctx;
 };
 
 int lines_open(struct lines **out, const char *path)
@@ -76,14 +78,34 @@ int lines_open_mem(struct lines **out, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+int lines_open_read(struct lines **out, long (*read)(void *ctx, uint8_t *buf, size_t len),
+                    void *ctx)
+{
+	struct lines *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->buf = malloc(LINES_BUF);
+	if (!l->buf) {
+		free(l);
+		return -ENOMEM;
+	}
+	l->base = l->buf;
+	l->read = read;
+	l->read_ctx = ctx;
+	*out = l;
+	return 0;
+}
+
 /* Moves the unread rest to the front and reads more behind it. Returns 0,
- * or a negative code when the file cannot be read. */
+ * 1 when a lines_open_read() source has nothing now, or a negative code
+ * when the file cannot be read. */
 static int refill(struct lines *l)
 {
 	size_t rest = l->end - l->start;
 	int n;
 
-	if (l->eof || !l->gz) {
+	if (l->eof || (!l->gz && !l->read)) {
 		l->eof = 1;
 		return 0;
 	}
@@ -91,6 +113,13 @@ static int refill(struct lines *l)
 		memmove(l->buf, l->buf + l->start, rest);
 		l->start = 0;
 		l->end = rest;
+	}
+	if (l->read) {
+		long got = l->read(l->read_ctx, l->buf + l->end, LINES_BUF - l->end);
+		if (got <= 0)
+			return got < 0 ? (int)got : 1;
+		l->end += (size_t)got;
+		return 0;
 	}
 	n = gzread(l->gz, l->buf + l->end, (unsigned)(LINES_BUF - l->end));
 	if (n < 0) {
@@ -131,8 +160,8 @@ int lines_next(struct lines *l, const char **line, size_t *len)
 				return DH_ESPACE;
 			}
 			int rc = refill(l);
-			if (rc < 0)
-				return rc;
+			if (rc != 0)
+				return rc < 0 ? rc : 0;
 			continue;
 		}
 		if (nl && (size_t)(nl - s) <= LINES_MAX) {
@@ -166,8 +195,8 @@ int lines_next(struct lines *l, const char **line, size_t *len)
 			return 1;
 		}
 		int rc = refill(l);
-		if (rc < 0)
-			return rc;
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 }
 

@@ -35,6 +35,17 @@ int lines_open(struct lines **out, const char *path);
 int lines_open_mem(struct lines **out, const uint8_t *buf, size_t len);
 
 /*
+ * Reads lines from read(ctx, buf, len) instead of a file: it returns the
+ * bytes it put into buf, 0 when there are none now, or a negative code.
+ * Such a reader has no end (a followed log, follow.h): lines_next()
+ * returns 0 whenever no complete line is there yet and may be called
+ * again later; an unfinished last line waits for its newline. ctx is
+ * borrowed and must outlive the reader. Returns 0 or -ENOMEM.
+ */
+int lines_open_read(struct lines **out, long (*read)(void *ctx, uint8_t *buf, size_t len),
+                    void *ctx);
+
+/*
  * Returns 1 and the next line in *line / *len (borrowed, valid until the
  * next call; not NUL-terminated; the newline and one CR before it are
  * removed), 0 at the end of the input, DH_ESPACE for a line longer than

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "source/follow.h"
 #include "util/err.h"
 #include "wire/dns_text.h"
 
@@ -85,6 +86,12 @@ out:
 	return 0;
 }
 
+/* Adapts follow_read() to the line reader's input function. */
+static long read_follow(void *ctx, uint8_t *buf, size_t len)
+{
+	return follow_read(ctx, buf, len);
+}
+
 int logsrc_open(void **ctx, const char *path, const struct src_options *opt,
                 const struct logfmt *fmt)
 {
@@ -93,7 +100,10 @@ int logsrc_open(void **ctx, const char *path, const struct src_options *opt,
 
 	if (rc != 0)
 		return rc;
-	rc = lines_open(&s->lines, path);
+	if (s->opt.follow)
+		rc = lines_open_read(&s->lines, read_follow, s->opt.follow);
+	else
+		rc = lines_open(&s->lines, path);
 	if (rc != 0) {
 		logsrc_close(s);
 		return rc;

@@ -30,6 +30,15 @@ struct src_options {
 	int tz_offset_min; /* zone of log times without one, minutes east of UTC; 0 = UTC */
 	unsigned log_role; /* enum ev_role for BIND query-log lines; 0 = from the RD flag */
 	int64_t now_ns;    /* "now" for the year guess, ns since the epoch; 0 = the clock */
+	/* Follow mode (follow.h): when set, text logs read their bytes
+	 * through it instead of opening the path, and a read that finds
+	 * nothing new makes src_next() return 0 without ending the source
+	 * (call again later). Borrowed; must outlive the reader. */
+	struct follow *follow;
+	/* Live capture (src_live_open()). */
+	const char *live_filter; /* BPF filter text; NULL = the watched ports */
+	unsigned live_snaplen;   /* 0 = whole frames */
+	unsigned live_buffer_mb; /* kernel buffer in MiB; 0 = libpcap's default */
 };
 
 struct src_stats {
@@ -77,5 +86,29 @@ void src_close(struct src_reader *r);
 
 /* The names of all formats, NULL-terminated. */
 const char *const *src_format_names(void);
+
+struct follow;
+
+/*
+ * Live capture from an interface (src_live.c over capture/cap_live.h):
+ * events as from a capture file of the same traffic. Not a src_ops
+ * format, because reading waits for packets with a timeout instead of
+ * ending.
+ */
+struct src_live;
+
+/* Opens iface with opt's ports, observer and live_* settings. Returns 0
+ * and *out (free with src_live_close()), or a negative code as
+ * cap_live_open(); libpcap's explanation goes to err[0..errlen). */
+int src_live_open(struct src_live **out, const char *iface, const struct src_options *opt,
+                  char *err, size_t errlen);
+/* 1 = *ev filled, 0 = nothing within timeout_ms (or nothing left after
+ * src_live_finish()), < 0 = the capture broke. */
+int src_live_next(struct src_live *s, struct ev_event *ev, int timeout_ms);
+/* Stops capturing; what TCP reassembly holds comes out of src_live_next(). */
+void src_live_finish(struct src_live *s);
+/* Counters as src_stats(), plus the kernel's drops (may be NULL). */
+void src_live_stats(struct src_live *s, struct src_stats *st, uint64_t *kernel_drops);
+void src_live_close(struct src_live *s);
 
 #endif
