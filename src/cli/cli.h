@@ -86,6 +86,7 @@ int cmd_events(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
