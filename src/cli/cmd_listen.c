@@ -51,7 +51,7 @@ static const char usage[] =
 struct listen_ctx {
 	struct ev_match *matcher;
 	struct store *store; /* NULL: print */
-	int json, quiet, err;
+	int json, quiet, tty, err;
 	struct ev_formatter fmt;
 	struct dh_buf out;
 	uint64_t stored;
@@ -95,10 +95,11 @@ static void on_close(void *ctx, unsigned conn, int err, const char *why)
 	struct listen_ctx *l = ctx;
 
 	if (err)
-		fprintf(stderr, "%sdnshound: connection %u closed: %s (%s)\n", l->quiet ? "" : "\r",
+		fprintf(stderr, "%sdnshound: connection %u closed: %s (%s)\n", l->tty ? "\r" : "",
 		        conn, why, dh_strerror(err));
 	else if (!l->quiet)
-		fprintf(stderr, "\rdnshound: connection %u ended: %s\n", conn, why);
+		fprintf(stderr, "%sdnshound: connection %u ended: %s\n", l->tty ? "\r" : "", conn,
+		        why);
 }
 
 static void on_bad(void *ctx, unsigned conn, uint64_t frame, int err)
@@ -248,6 +249,7 @@ int cmd_listen(int argc, char **argv)
 	}
 	cli_catch_signals();
 	int tty = !l.quiet && isatty(STDERR_FILENO);
+	l.tty = tty;
 	double last_ckpt = cli_now(), last_status = 0;
 	while (!cli_stop) {
 		e = dtsock_run(sock, TICK_MS);
