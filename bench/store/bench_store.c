@@ -328,7 +328,8 @@ static int dbl_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Runs 100 lookups; kind 0 = name, 1 = client. */
+/* Runs 100 lookups; kind 0 = name, 1 = client, 2 and 3 the same through
+ * store_query_brief(). */
 static int lookups(struct store *s, struct gen *g, int kind, int64_t tmin, int64_t tmax,
                    double *median, double *p90, double *avg_hits, double *cpu_median)
 {
@@ -341,13 +342,14 @@ static int lookups(struct store *s, struct gen *g, int kind, int64_t tmin, int64
 		int64_t span = tmax - tmin > HOUR ? tmax - tmin - HOUR : 0;
 		q.since_ns = tmin + (span ? (int64_t)(rnd(g) % (uint64_t)span) : 0);
 		q.until_ns = q.since_ns + HOUR;
-		if (kind == 0)
+		if (kind % 2 == 0)
 			q.qname = g->name[rnd(g) % NAMES];
 		else
 			client_addr(&q.client, (unsigned)(rnd(g) % CLIENTS));
 		uint64_t n = 0;
 		double t = now_s(), c = cpu_s();
-		int rc = store_query_run(s, &q, count_cb, &n);
+		int rc = kind < 2 ? store_query_run(s, &q, count_cb, &n)
+		                  : store_query_brief(s, &q, count_cb, &n);
 		lat[i] = (now_s() - t) * 1e3;
 		cpu[i] = (cpu_s() - c) * 1e3;
 		if (rc)
@@ -360,6 +362,21 @@ static int lookups(struct store *s, struct gen *g, int kind, int64_t tmin, int64
 	*median = (lat[49] + lat[50]) / 2;
 	*p90 = lat[89];
 	*avg_hits = (double)hits / 100;
+	return 0;
+}
+
+/* Runs the brief lookups and prints their figures (no newline). */
+static int brief_lookups(struct store *s, struct gen *g, int64_t tmin, int64_t tmax)
+{
+	double nm, n90, nh, ncpu, cm, c90, ch, ccpu;
+	int rc;
+	if ((rc = lookups(s, g, 2, tmin, tmax, &nm, &n90, &nh, &ncpu)) ||
+	    (rc = lookups(s, g, 3, tmin, tmax, &cm, &c90, &ch, &ccpu)))
+		return rc;
+	printf("brief_name_ms_median=%.2f brief_name_ms_p90=%.2f brief_name_cpu_ms_median=%.2f "
+	       "brief_name_hits_avg=%.1f brief_client_ms_median=%.2f brief_client_ms_p90=%.2f "
+	       "brief_client_cpu_ms_median=%.2f brief_client_hits_avg=%.1f ",
+	       nm, n90, ncpu, nh, cm, c90, ccpu, ch);
 	return 0;
 }
 
@@ -398,7 +415,8 @@ int main(int argc, char **argv)
 		double nm, n90, nh, cm, c90, ch, ncpu, ccpu;
 		if ((rc = store_open(&s, argv[1], STORE_READONLY)) ||
 		    (rc = lookups(s, &g, 0, t0, t1, &nm, &n90, &nh, &ncpu)) ||
-		    (rc = lookups(s, &g, 1, t0, t1, &cm, &c90, &ch, &ccpu)))
+		    (rc = lookups(s, &g, 1, t0, t1, &cm, &c90, &ch, &ccpu)) ||
+		    (rc = brief_lookups(s, &g, t0, t1)))
 			goto out;
 		printf("name_lookup_ms_median=%.2f name_lookup_ms_p90=%.2f "
 		       "name_lookup_cpu_ms_median=%.2f "
@@ -454,7 +472,8 @@ int main(int argc, char **argv)
 		goto out;
 	double nm, n90, nh, cm, c90, ch, ncpu, ccpu;
 	if ((rc = lookups(s, &g, 0, tmin, tmax, &nm, &n90, &nh, &ncpu)) ||
-	    (rc = lookups(s, &g, 1, tmin, tmax, &cm, &c90, &ch, &ccpu)))
+	    (rc = lookups(s, &g, 1, tmin, tmax, &cm, &c90, &ch, &ccpu)) ||
+	    (rc = brief_lookups(s, &g, tmin, tmax)))
 		goto out;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("events=%" PRIu64 " ingest_s=%.2f events_per_s=%.0f events_per_cpu_s=%.0f "

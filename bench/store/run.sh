@@ -28,7 +28,9 @@ done
 echo "median of 3 runs, 2000000 events:"
 for k in events_per_s events_per_cpu_s bytes_per_event apparent_bytes_per_event peak_rss_mb \
 	name_lookup_ms_median name_lookup_ms_p90 name_lookup_cpu_ms_median name_hits_avg \
-	client_lookup_ms_median client_lookup_ms_p90 client_lookup_cpu_ms_median client_hits_avg; do
+	client_lookup_ms_median client_lookup_ms_p90 client_lookup_cpu_ms_median client_hits_avg \
+	brief_name_ms_median brief_name_ms_p90 brief_name_cpu_ms_median brief_name_hits_avg \
+	brief_client_ms_median brief_client_ms_p90 brief_client_cpu_ms_median brief_client_hits_avg; do
 	printf '  %-26s %s\n' "$k" "$(median "$k" <"$out")"
 done
 

@@ -211,8 +211,8 @@ void store__iter_free(struct store_iter *it)
 	free(it);
 }
 
-int store_query_run(struct store *s, const struct store_query *q,
-                    int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
+static int query_run(struct store *s, const struct store_query *q, int brief,
+                     int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
 {
 	struct splan p;
 	struct store_iter *it = NULL;
@@ -221,6 +221,7 @@ int store_query_run(struct store *s, const struct store_query *q,
 	if (!s || !cb)
 		return DH_EUSAGE;
 	store__plan_from_query(&p, q);
+	p.brief = brief;
 	if ((rc = store__iter_new(&it, s, &p)))
 		return rc;
 	while ((rc = store__iter_next(it, &ev)) == 1) {
@@ -236,4 +237,16 @@ int store_query_run(struct store *s, const struct store_query *q,
 out:
 	store__iter_free(it);
 	return rc;
+}
+
+int store_query_run(struct store *s, const struct store_query *q,
+                    int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
+{
+	return query_run(s, q, 0, cb, ctx);
+}
+
+int store_query_brief(struct store *s, const struct store_query *q,
+                      int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
+{
+	return query_run(s, q, 1, cb, ctx);
 }

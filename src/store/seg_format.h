@@ -8,6 +8,11 @@
  *       nkeys entries of 16 bytes: u64 key hash, u32 posting offset,
  *       u32 count (top bit: the posting is a bitmap), all little-endian,
  *       sorted by key; then the postings
+ *   cluster (version 3): for the client index, the events' lookup
+ *       columns again, in posting order (key by key, time order within
+ *       a key) as zstd frames of SEG_CLUSTER_ROWS rows, then one u32le
+ *       first row per index entry (the footer says per index whether it
+ *       has a cluster)
  *   footer                           varints, ends in its own CRC-32C
  *   trailer (16 bytes)               u64 footer offset, u32 footer length,
  *                                    "DHSF"
@@ -26,11 +31,18 @@
 #define SEG_MAGIC_LEN     8
 #define SEG_TRAILER_MAGIC "DHSF"
 #define SEG_TRAILER_LEN   16
-#define SEG_VERSION       2
+#define SEG_VERSION       3
+/* Version 2 files (no clusters) are still read; their brief lookups take
+ * the full path. */
+#define SEG_VERSION_MIN 2
 
 /* Items per dictionary chunk: small enough that resolving one name
  * decompresses a few kilobytes, large enough that zstd finds repeats. */
 #define SEG_CHUNK_ITEMS 64
+
+/* Rows per cluster frame: a key's rows in one segment (a client's ~200
+ * of 1 M events) then sit in one or two frames (doc/store.md). */
+#define SEG_CLUSTER_ROWS 512
 
 #define SEG_INDEX_ENTRY 16
 #define SEG_POST_BITMAP 0x80000000u
@@ -59,6 +71,23 @@ enum {
 	COL_EDNS,
 	COL_ASET,
 	COL_N
+};
+
+/* Column order inside a cluster frame. The time column is the delta from
+ * the previous row, or from the segment's tmin at the first row of a
+ * frame or of an index entry, so a reader can start at either. */
+enum {
+	CCOL_TS,
+	CCOL_OBSERVER,
+	CCOL_ROLE,
+	CCOL_TRANSPORT,
+	CCOL_CLIENT,
+	CCOL_SERVER,
+	CCOL_FLAGS,
+	CCOL_QNAME,
+	CCOL_QTYPE,
+	CCOL_QCLASS,
+	CCOL_N
 };
 
 #endif

@@ -46,6 +46,13 @@ struct sindex {
 	uint64_t off, nkeys, post_off, post_len;
 };
 
+/* The cluster of an index (version 3): its rows in posting order. */
+struct cluster {
+	uint64_t starts_off; /* u32le first row per index entry */
+	uint32_t nrows, per, nframes;
+	struct frame *frames; /* owned; NULL when the segment has none */
+};
+
 struct seg {
 	const uint8_t *map; /* mmap of the whole file */
 	size_t len;
@@ -54,6 +61,7 @@ struct seg {
 	struct block *blocks; /* owned */
 	struct tab tab[SEG_NTAB];
 	struct sindex idx[SEG_NIDX];
+	struct cluster cl[SEG_NIDX]; /* the writer makes the client's only */
 	ZSTD_DCtx *dc;
 	size_t cached; /* bytes in decompressed chunks */
 };
@@ -100,6 +108,8 @@ void store__seg_close(struct seg *sg)
 	if (sg->map)
 		munmap((void *)sg->map, sg->len);
 	free(sg->blocks);
+	for (int k = 0; k < SEG_NIDX; k++)
+		free(sg->cl[k].frames);
 	for (int t = 0; t < SEG_NTAB; t++) {
 		struct tab *tb = &sg->tab[t];
 		if (tb->chunks) {
@@ -120,7 +130,8 @@ static int parse_footer(struct seg *sg, const uint8_t *p, size_t n)
 {
 	struct cur c;
 	cur_init(&c, p, n);
-	if (store__cur_varint(&c) != SEG_VERSION)
+	uint64_t version = store__cur_varint(&c);
+	if (version < SEG_VERSION_MIN || version > SEG_VERSION)
 		return DH_ECORRUPT;
 	uint64_t nev = store__cur_varint(&c);
 	sg->tmin = store__unzigzag(store__cur_varint(&c));
@@ -171,6 +182,31 @@ static int parse_footer(struct seg *sg, const uint8_t *p, size_t n)
 		    x->post_off != x->off + x->nkeys * SEG_INDEX_ENTRY || x->post_off > sg->len ||
 		    x->post_len > sg->len - x->post_off)
 			return DH_ECORRUPT;
+	}
+	for (int k = 0; version >= 3 && k < SEG_NIDX; k++) {
+		struct cluster *cl = &sg->cl[k];
+		uint64_t present = store__cur_varint(&c);
+		if (c.err || present > 1)
+			return DH_ECORRUPT;
+		if (!present)
+			continue;
+		cl->starts_off = store__cur_varint(&c);
+		uint64_t nrows = store__cur_varint(&c);
+		uint64_t per = store__cur_varint(&c);
+		uint64_t nfr = store__cur_varint(&c);
+		uint64_t nkeys = sg->idx[k].nkeys;
+		if (c.err || cl->starts_off > sg->len || nkeys > (sg->len - cl->starts_off) / 4 ||
+		    nrows > nev || per == 0 || per > 65536 || nfr != (nrows + per - 1) / per)
+			return DH_ECORRUPT;
+		cl->nrows = (uint32_t)nrows;
+		cl->per = (uint32_t)per;
+		cl->nframes = (uint32_t)nfr;
+		cl->frames = calloc(nfr + 1, sizeof(*cl->frames));
+		if (!cl->frames)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < nfr; i++)
+			if (frame_read(&c, &cl->frames[i], sg->len))
+				return DH_ECORRUPT;
 	}
 	if (c.err || cur_left(&c) != 0)
 		return DH_ECORRUPT;
@@ -301,6 +337,32 @@ static int tab_item(struct seg *sg, int t, uint32_t id, const uint8_t **p, uint3
 	*p = ch->raw + ch->item_off[k];
 	*len = ch->item_len[k];
 	return 0;
+}
+
+/* Binary search for key in index k: returns its entry number, or
+ * nkeys when absent. */
+static uint64_t index_find(const struct seg *sg, int k, uint64_t key)
+{
+	const struct sindex *x = &sg->idx[k];
+	const uint8_t *ent = sg->map + x->off;
+	uint64_t a = 0, b = x->nkeys;
+	while (a < b) {
+		uint64_t m = a + (b - a) / 2;
+		struct cur c;
+		cur_init(&c, ent + m * SEG_INDEX_ENTRY, 8);
+		uint64_t km = store__cur_u64le(&c);
+		if (km < key)
+			a = m + 1;
+		else
+			b = m;
+	}
+	if (a < x->nkeys) {
+		struct cur c;
+		cur_init(&c, ent + a * SEG_INDEX_ENTRY, 8);
+		if (store__cur_u64le(&c) == key)
+			return a;
+	}
+	return x->nkeys;
 }
 
 /* Finds the posting list of key in index k; decodes the events in
@@ -440,6 +502,14 @@ struct seg_iter {
 	struct cur col[COL_N]; /* column cursors of the loaded block */
 	uint32_t nev, ndec;    /* rows in the block, rows decoded */
 	int64_t prev_ts;
+	/* Brief lookups through a cluster (ck >= 0): rows [crow, cend) of
+	 * the key's entry, which starts at cfirst. */
+	int ck;
+	uint32_t cfirst, crow, cend;
+	int64_t cframe;          /* loaded cluster frame, -1 none */
+	uint32_t cdec;           /* next row of that frame to decode */
+	struct cur ccol[CCOL_N]; /* its column cursors */
+	int64_t cprev;
 	struct ev_event ev;
 	int err;
 };
@@ -507,6 +577,103 @@ static uint64_t addr_hash(const struct dh_addr *a)
 	return store__hash64(k, sizeof(k));
 }
 
+/* Sets up a brief lookup of key through the cluster of index k. */
+static int cluster_start(struct seg_iter *it, int k, uint64_t key)
+{
+	struct seg *sg = it->sg;
+	const struct cluster *cl = &sg->cl[k];
+	uint64_t a = index_find(sg, k, key);
+	it->ck = k;
+	it->crow = it->cend = 0;
+	if (a >= sg->idx[k].nkeys)
+		return 0;
+	struct cur c;
+	cur_init(&c, sg->map + sg->idx[k].off + a * SEG_INDEX_ENTRY + 12, 4);
+	uint32_t cnt = cur_u32le(&c) & ~SEG_POST_BITMAP;
+	cur_init(&c, sg->map + cl->starts_off + a * 4, 4);
+	uint32_t first = cur_u32le(&c);
+	if (c.err || first > cl->nrows || cnt > cl->nrows - first)
+		return DH_ECORRUPT;
+	it->cfirst = it->crow = first;
+	it->cend = first + cnt;
+	return 0;
+}
+
+/* Decompresses cluster frame f of it->ck and sets up its cursors. */
+static int cluster_load(struct seg_iter *it, uint32_t f)
+{
+	struct seg *sg = it->sg;
+	const struct frame *fr = &sg->cl[it->ck].frames[f];
+	it->cframe = -1;
+	if (it->rawcap < fr->rawlen) {
+		uint8_t *r = realloc(it->raw, fr->rawlen);
+		if (!r)
+			return -ENOMEM;
+		it->raw = r;
+		it->rawcap = fr->rawlen;
+	}
+	int rc = frame_load(sg, fr, it->raw);
+	if (rc)
+		return rc;
+	struct cur h;
+	cur_init(&h, it->raw, fr->rawlen);
+	if (store__cur_varint(&h) != CCOL_N)
+		return DH_ECORRUPT;
+	uint64_t lens[CCOL_N], total = 0;
+	for (int c = 0; c < CCOL_N; c++) {
+		lens[c] = store__cur_varint(&h);
+		if (lens[c] > fr->rawlen)
+			return DH_ECORRUPT;
+		total += lens[c];
+	}
+	if (h.err || total != cur_left(&h))
+		return DH_ECORRUPT;
+	for (int c = 0; c < CCOL_N; c++)
+		cur_init(&it->ccol[c], cur_take(&h, lens[c]), lens[c]);
+	it->cframe = f;
+	it->cdec = f * sg->cl[it->ck].per;
+	it->cprev = sg->tmin;
+	return 0;
+}
+
+/* Decodes the next row of the loaded cluster frame into r, with the
+ * fields a brief event has; the rest stay empty. */
+static int cluster_row(struct seg_iter *it, struct srow *r)
+{
+	struct cur *col = it->ccol;
+	int64_t base = it->cdec == it->cfirst ? it->sg->tmin : it->cprev;
+	uint64_t d = store__cur_varint(&col[CCOL_TS]);
+	memset(r, 0, sizeof(*r));
+	if (d > INT64_MAX || __builtin_add_overflow(base, (int64_t)d, &r->ts))
+		return DH_ECORRUPT;
+	it->cprev = r->ts;
+	it->cdec++;
+	r->observer = (uint32_t)store__cur_varint(&col[CCOL_OBSERVER]);
+	r->role = cur_u8(&col[CCOL_ROLE]);
+	r->transport = cur_u8(&col[CCOL_TRANSPORT]);
+	uint64_t cl = store__cur_varint(&col[CCOL_CLIENT]);
+	uint64_t sv = store__cur_varint(&col[CCOL_SERVER]);
+	r->flags = cur_u16le(&col[CCOL_FLAGS]);
+	uint64_t qn = store__cur_varint(&col[CCOL_QNAME]);
+	r->qtype = (uint16_t)store__cur_varint(&col[CCOL_QTYPE]);
+	r->qclass = (uint16_t)store__cur_varint(&col[CCOL_QCLASS]);
+	for (int c = 0; c < CCOL_N; c++)
+		if (col[c].err)
+			return DH_ECORRUPT;
+	/* Ids are checked against the tables when resolved; these checks
+	 * only keep them inside 32 bits. */
+	if (cl >= UINT32_MAX || sv >= UINT32_MAX || qn > UINT32_MAX)
+		return DH_ECORRUPT;
+	int qr = (r->flags & DNS_FLAG_QR) != 0;
+	r->src = (uint32_t)(qr ? sv : cl);
+	r->dst = (uint32_t)(qr ? cl : sv);
+	r->qname = qn ? (uint32_t)(qn - 1) : STORE_NONE;
+	r->rtt = -1;
+	r->aset = STORE_NONE;
+	r->ecs_addr = STORE_NONE;
+	return 0;
+}
+
 int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct splan *p)
 {
 	int rc = 0;
@@ -533,6 +700,21 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 	                                                           : sg->nevents);
 	if (it->lo > it->hi)
 		it->lo = it->hi;
+	it->ck = -1;
+	it->cframe = -1;
+	/* A brief lookup of one name or one client reads the key's cluster,
+	 * where its rows sit together, instead of one block per event. */
+	int one_key = (p->qname != NULL) + (p->client.family != DH_AF_NONE);
+	if (p->brief && one_key == 1 && p->server.family == DH_AF_NONE &&
+	    p->src.family == DH_AF_NONE && p->dst.family == DH_AF_NONE) {
+		int k = p->qname ? SEG_IDX_NAME : SEG_IDX_CLIENT;
+		if (sg->cl[k].frames) {
+			rc = cluster_start(it, k,
+			                   p->qname ? store__hash64(p->qname, strlen(p->qname))
+			                            : addr_hash(&p->client));
+			goto out;
+		}
+	}
 	int have = 0;
 	if (p->qname)
 		rc = narrow(it, SEG_IDX_NAME, store__hash64(p->qname, strlen(p->qname)), &have);
@@ -760,7 +942,7 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 		m->edns.do_bit = (r->edns & 2) != 0;
 		m->edns.udp_size = r->udp_size;
 		m->edns.ext_rcode = r->ext_rcode;
-		if (r->edns & 4) {
+		if ((r->edns & 4) && !p->brief) {
 			m->edns.ecs_present = 1;
 			m->edns.ecs_source_prefix = r->ecs_source;
 			m->edns.ecs_scope_prefix = r->ecs_scope;
@@ -769,7 +951,9 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 		}
 	}
 	m->rr_count = 0;
-	if (r->aset != STORE_NONE) {
+	/* A brief event has no records: resolving them costs an answer-set
+	 * chunk and string chunks per event, most of a name lookup. */
+	if (r->aset != STORE_NONE && !p->brief) {
 		const uint8_t *ap;
 		uint32_t an;
 		if ((rc = tab_item(sg, SEG_TAB_ASET, r->aset, &ap, &an)))
@@ -798,10 +982,47 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 	return 1;
 }
 
+/* The brief path of store__seg_iter_next(). */
+static int cluster_next(struct seg_iter *it, const struct ev_event **ev)
+{
+	const struct cluster *cl = &it->sg->cl[it->ck];
+	while (it->crow < it->cend) {
+		uint32_t f = it->crow / cl->per;
+		int rc = 0;
+		struct srow r;
+		if ((int64_t)f != it->cframe)
+			rc = cluster_load(it, f);
+		while (!rc && it->cdec <= it->crow)
+			rc = cluster_row(it, &r);
+		if (rc)
+			return rc;
+		it->crow++;
+		/* A key's rows are in time order. */
+		if (r.ts >= it->p->until)
+			return 0;
+		if (r.ts < it->p->since)
+			continue;
+		rc = materialize(it, &r);
+		if (rc == 1) {
+			*ev = &it->ev;
+			return 1;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int store__seg_iter_next(struct seg_iter *it, const struct ev_event **ev)
 {
 	if (it->err)
 		return it->err;
+	if (it->ck >= 0) {
+		int rc = cluster_next(it, ev);
+		if (rc < 0)
+			it->err = rc;
+		return rc;
+	}
 	for (;;) {
 		uint32_t e;
 		if (it->all) {

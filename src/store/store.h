@@ -131,4 +131,17 @@ int store_sql_register(struct store *s, struct sqlite3 *db);
  * negative code. */
 int store_export_sqlite(struct store *s, const struct store_query *q, const char *path);
 
+/*
+ * Like store_query_run(), for lookups that need only the fields traceback
+ * asks about: every event carries ts_ns, observer, role, transport, src,
+ * dst, the message's flags, has_question, qname, qtype and qclass, and no
+ * records (rr_count 0) and no ECS data. Other fields may be empty (size 0,
+ * rtt_ns -1, counts and EDNS zero): when q names a client and no qname or
+ * server, the events come from the segment's client cluster, where one
+ * client's events sit together, instead of one block per event
+ * (doc/store.md). Returns as store_query_run().
+ */
+int store_query_brief(struct store *s, const struct store_query *q,
+                      int (*cb)(void *ctx, const struct ev_event *ev), void *ctx);
+
 #endif

@@ -145,10 +145,11 @@ struct sdict {
 /* ---- Segment files (seg_write.c, seg_read.c). ---- */
 
 /* Events per block. A lookup decompresses one block per matching event,
- * so small blocks make lookups cheap for ~2 bytes per event (4096 events
- * and 256-item chunks: 27.4 B/event, 218 ms per 400-hit client lookup;
- * 256 and 64-item chunks: 29.3 B/event, 17 ms; doc/store.md). */
-#define STORE_BLOCK_EVENTS 256
+ * so small blocks make lookups cheap for a few bytes per event (4096
+ * events and 256-item chunks: 27.4 B/event, 218 ms per 400-hit client
+ * lookup; 256: 29.6 B/event, 6.9 ms CPU; 128: 30.4, 4.9 ms; 64: 31.9,
+ * 3.5 ms; 32: 34.5, 2.6 ms; doc/store.md). */
+#define STORE_BLOCK_EVENTS 128
 
 /*
  * Writes rows[order[0..n)] (sorted by time, all of one partition) into a
@@ -189,6 +190,7 @@ struct splan {
 	struct dh_addr src; /* SQL constraints on the raw columns */
 	struct dh_addr dst;
 	uint64_t limit;
+	int brief; /* store_query_brief(): brief events are enough */
 };
 
 struct seg_iter;
