@@ -8,7 +8,10 @@
 # decodes every frame into an event and formats it), RUNS of each, and
 # the script prints the median queries/s of each, their ratio, and the
 # frames the listener received against the frames Unbound should have
-# sent (two per query: CLIENT_QUERY and CLIENT_RESPONSE). The target:
+# sent (two per query: CLIENT_QUERY and CLIENT_RESPONSE). A third
+# setting sends the same dnstap to fstrm_capture (fstrm-bin), the
+# reference reader, which tells the cost of dnstap in the server from the
+# cost of our listener. The target:
 # less than 5% fewer queries/s with dnstap on, and no frame lost.
 #
 # Usage (root): bench/dnstap/run.sh DNSHOUND [SECONDS [RUNS]]
@@ -102,6 +105,14 @@ wait_udp53() {
 # One run: prints "qps sent completed frames".
 one_run() { # dnstap: 0 or 1, run number
 	local tap=$1 n=$2 frames=0
+	if [ "$tap" = 2 ]; then
+		# The reference reader: fstrm_capture writing the frames to a
+		# file, so the cost of dnstap itself shows apart from ours.
+		fstrm_capture -t protobuf:dnstap.Dnstap -u "$dir/dt.sock" -w "$dir/ref-$n.fstrm" \
+			>"$dir/ref-$n.err" 2>&1 &
+		listen_pid=$!
+		for _ in $(seq 50); do [ -S "$dir/dt.sock" ] && break; sleep 0.1; done
+	fi
 	if [ "$tap" = 1 ]; then
 		local args=(--socket "$dir/dt.sock")
 		case "$OUTPUT" in
@@ -116,7 +127,7 @@ one_run() { # dnstap: 0 or 1, run number
 			return 1
 		}
 	fi
-	setsid ip netns exec "$ns" unbound -d -c "$dir/unbound-$tap.conf" \
+	setsid ip netns exec "$ns" unbound -d -c "$dir/unbound-$((tap > 0)).conf" \
 		</dev/null >>"$dir/unbound.out" 2>&1 &
 	unbound_pid=$!
 	wait_udp53
@@ -126,6 +137,15 @@ one_run() { # dnstap: 0 or 1, run number
 		-c 8 -q 500 >"$dir/dnsperf-$tap-$n.txt" 2>&1
 	stop_pid "$unbound_pid"
 	unbound_pid=""
+	if [ "$tap" = 2 ]; then
+		stop_pid "$listen_pid"
+		listen_pid=""
+		frames=$("$DH" decode --count "$dir/ref-$n.fstrm" 2>/dev/null |
+			sed -n 's/^decoded \([0-9]*\) records.*/\1/p')
+		# The count includes the file's START and STOP control frames.
+		frames=$((${frames:-2} - 2))
+		rm -f "$dir/ref-$n.fstrm"
+	fi
 	if [ "$tap" = 1 ]; then
 		# CPU seconds the listener used (user + system), from /proc.
 		awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f\n", ($14 + $15) / hz}' \
@@ -150,11 +170,18 @@ echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-4s %-6s %12s %10s %10s %10s %12s\n' run dnstap qps sent completed frames expected
 : >"$dir/off"
 : >"$dir/on"
+: >"$dir/ref"
+REF=""
+command -v fstrm_capture >/dev/null && REF=2
 lost_total=0
 for n in $(seq "$RUNS"); do
-	for tap in 0 1; do
+	for tap in 0 1 $REF; do
 		read -r qps sent done_q frames < <(one_run "$tap" "$n")
-		if [ "$tap" = 1 ]; then
+		if [ "$tap" = 2 ]; then
+			printf '%-4s %-6s %12s %10s %10s %10s %12s\n' "$n" fstrm "$qps" "$sent" "$done_q" \
+				"$frames" ">= $((2 * done_q))"
+			echo "$qps" >>"$dir/ref"
+		elif [ "$tap" = 1 ]; then
 			# Unbound writes a CLIENT_QUERY for every query it read and
 			# a CLIENT_RESPONSE for every answer it sent.
 			expected=$((2 * done_q))
@@ -171,6 +198,7 @@ for n in $(seq "$RUNS"); do
 done
 off=$(median <"$dir/off")
 on=$(median <"$dir/on")
+[ -z "$REF" ] || echo "median qps with dnstap into fstrm_capture (reference reader): $(median <"$dir/ref")"
 awk -v off="$off" -v on="$on" -v lost="$lost_total" 'BEGIN {
 	r = off > 0 ? on / off : 0
 	printf "median qps: dnstap off %.0f, dnstap on %.0f, ratio %.3f (%.1f%% %s)\n", \
