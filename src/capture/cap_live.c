@@ -17,6 +17,13 @@
  * and DNS over UDP with EDNS reaches 4096 bytes and more. */
 #define SNAPLEN_DEFAULT 65535
 
+/* The kernel ring holds buffer / frame-size frames, and a frame slot is
+ * sized by the snap length (up to lo's 64 KiB MTU): libpcap's default of
+ * 2 MiB is then about 30 frames, which a burst of 20 queries on lo (each
+ * frame is seen going out and coming in) already overflows. 32 MiB holds
+ * about 500 whole frames, or far more at a small --snaplen. */
+#define BUFFER_MB_DEFAULT 32
+
 struct cap_live {
 	pcap_t *p;
 	struct cap_frame *frame;
@@ -102,8 +109,8 @@ int cap_live_open(struct cap_live **out, const struct cap_live_options *opt, cha
 		goto out;
 	}
 	(void)pcap_set_snaplen(l->p, opt->snaplen ? (int)opt->snaplen : SNAPLEN_DEFAULT);
-	if (opt->buffer_mb)
-		(void)pcap_set_buffer_size(l->p, (int)(opt->buffer_mb * 1024u * 1024u));
+	(void)pcap_set_buffer_size(
+	    l->p, (int)((opt->buffer_mb ? opt->buffer_mb : BUFFER_MB_DEFAULT) * 1024u * 1024u));
 	/* Immediate mode hands each packet over as it arrives, not when a
 	 * buffer block fills: a quiet server's queries show at once. */
 	(void)pcap_set_immediate_mode(l->p, 1);

@@ -25,7 +25,7 @@ struct cap_live_options {
 	const char *iface;  /* borrowed for the call: interface name, e.g. "eth0" or "lo" */
 	const char *filter; /* borrowed for the call: BPF text; NULL = the watched ports */
 	unsigned snaplen;   /* bytes kept per frame; 0 = 65535 (whole frames, so TCP works) */
-	unsigned buffer_mb; /* kernel ring size in MiB; 0 = libpcap's default (2 MiB) */
+	unsigned buffer_mb; /* kernel ring size in MiB; 0 = 32 MiB (see cap_live.c) */
 	struct cap_options cap;
 };
 

@@ -31,7 +31,8 @@
 #define IDLE_MS 200
 
 /* Output is written when this much is buffered, or when input is idle. */
-#define OUT_FLUSH (64 * 1024)
+#define OUT_FLUSH     (64 * 1024)
+#define FLUSH_SECONDS 0.2
 
 /* A checkpoint makes the events durable; each closes a segment, so they
  * are spaced by count and by time: a crash costs at most this much
@@ -49,7 +50,7 @@ static const char capture_usage[] =
     "  -i, --interface IF the interface (e.g. eth0, lo, any)\n"
     "  --filter BPF       capture filter (default: the watched ports)\n"
     "  --snaplen N        bytes kept per frame (default 65535)\n"
-    "  --buffer-size MB   kernel capture buffer in MiB (default: libpcap's)\n"
+    "  --buffer-size MB   kernel capture buffer in MiB (default 32)\n"
     "  --json             JSON lines (fields: see dnshound(1))\n"
     "  --store DIR        store the events in DIR instead of printing them\n"
     "  --count N          stop after N events\n"
@@ -227,9 +228,10 @@ int cmd_capture(int argc, char **argv)
 		goto out;
 	}
 	cli_catch_signals();
-	ev_formatter_init(&fmt, 0);
+	/* Named observers are shown, as several sensors' outputs get merged. */
+	ev_formatter_init(&fmt, sopt.observer ? EV_FMT_OBSERVER : 0);
 	int status = !quiet && isatty(STDERR_FILENO);
-	double t0 = cli_now(), last_status = 0, last_ckpt = t0;
+	double t0 = cli_now(), last_status = 0, last_ckpt = t0, last_flush = t0;
 	int finishing = 0;
 	ev_clear(ev);
 	for (;;) {
@@ -277,6 +279,15 @@ int cmd_capture(int argc, char **argv)
 			}
 		}
 		double now = cli_now();
+		/* Busy links never go idle: flush by time as well, so a
+		 * reader of the output sees events within FLUSH_SECONDS. */
+		if (out.len && now - last_flush >= FLUSH_SECONDS) {
+			if (flush_out(&out) != 0) {
+				rc = CLI_EXIT_RUNTIME;
+				break;
+			}
+			last_flush = now;
+		}
 		if (st && since_ckpt &&
 		    (since_ckpt >= CHECKPOINT_EVENTS || now - last_ckpt >= CHECKPOINT_SECONDS)) {
 			e = store_ingest_checkpoint(st);
@@ -360,6 +371,7 @@ struct follower {
 	uint64_t seen;   /* events read in this session */
 	uint64_t stored; /* events stored in this run */
 	uint64_t since_ckpt;
+	uint64_t session; /* the current session's number (follow_pos.session) */
 };
 
 /* The position file: one per followed path, in the store directory,
@@ -372,6 +384,16 @@ static int pos_path_of(struct follower *w)
 	                 (unsigned long long)dh_hash64(p, strlen(p), 0));
 
 	return k > 0 && (size_t)k < sizeof(w->pos_path) ? 0 : -ENAMETOOLONG;
+}
+
+/* A session number that no earlier session of this store has: the
+ * clock in ns, kept above the last one. */
+static uint64_t next_session(struct follower *w)
+{
+	uint64_t now = (uint64_t)(cli_now() * 1e9);
+
+	w->session = now > w->session ? now : w->session + 1;
+	return w->session;
 }
 
 /* Starts a store session for the input from pos on. */
@@ -416,6 +438,7 @@ static int rebase(struct follower *w)
 		return 0;
 	src_stats(w->r, &ss);
 	rc = follow_position(w->f, ss.bytes, &pos);
+	pos.session = next_session(w);
 	if (rc == 0)
 		rc = follow_pos_save(w->pos_path, &pos);
 	if (rc != 0)
@@ -545,10 +568,12 @@ int cmd_follow(int argc, char **argv, int ingest)
 		struct follow_pos pos;
 		if (follow_resumed(w.f)) {
 			pos = start;
+			w.session = start.session;
 		} else {
 			/* A new start: record it before reading, so that a crash
 			 * before the first checkpoint resumes this session. */
 			e = follow_position(w.f, 0, &pos);
+			pos.session = next_session(&w);
 			if (e == 0)
 				e = follow_pos_save(w.pos_path, &pos);
 			if (e != 0) {

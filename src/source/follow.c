@@ -218,10 +218,10 @@ int follow_pos_save(const char *path, const struct follow_pos *pos)
 	k = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (k < 0 || (size_t)k >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	k = snprintf(text, sizeof(text), "dnshound-follow 1 %llu %llu %llu %u %llu\n",
+	k = snprintf(text, sizeof(text), "dnshound-follow 1 %llu %llu %llu %u %llu %llu\n",
 	             (unsigned long long)pos->dev, (unsigned long long)pos->ino,
 	             (unsigned long long)pos->offset, (unsigned)pos->head_len,
-	             (unsigned long long)pos->head_hash);
+	             (unsigned long long)pos->head_hash, (unsigned long long)pos->session);
 	if (k < 0 || (size_t)k >= sizeof(text))
 		return DH_ESPACE;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -275,7 +275,7 @@ int follow_pos_load(const char *path, struct follow_pos *pos)
 {
 	static const char magic[] = "dnshound-follow 1 ";
 	char text[160];
-	uint64_t v[5];
+	uint64_t v[6];
 	ssize_t n;
 	int fd;
 
@@ -292,7 +292,7 @@ int follow_pos_load(const char *path, struct follow_pos *pos)
 	if (strncmp(text, magic, sizeof(magic) - 1) != 0)
 		return DH_EMALFORMED;
 	const char *p = text + sizeof(magic) - 1;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (number(&p, &v[i]) != 0)
 			return DH_EMALFORMED;
 	if (*p != '\0' || p[-1] != '\n' || v[3] > FOLLOW_HEAD_MAX)
@@ -302,12 +302,14 @@ int follow_pos_load(const char *path, struct follow_pos *pos)
 	pos->offset = v[2];
 	pos->head_len = (uint32_t)v[3];
 	pos->head_hash = v[4];
+	pos->session = v[5];
 	return 0;
 }
 
 void follow_pos_key(const struct follow_pos *pos, uint8_t key[16])
 {
-	uint64_t f[5] = {pos->dev, pos->ino, pos->offset, pos->head_len, pos->head_hash};
+	uint64_t f[6] = {pos->dev,      pos->ino,       pos->offset,
+	                 pos->head_len, pos->head_hash, pos->session};
 	uint64_t a = dh_hash64(f, sizeof(f), 0x6b657931ULL);
 	uint64_t b = dh_hash64(f, sizeof(f), 0x6b657932ULL);
 

@@ -31,6 +31,10 @@ struct follow_pos {
 	uint64_t offset;    /* bytes of the file consumed */
 	uint32_t head_len;  /* bytes the head hash covers (<= FOLLOW_HEAD_MAX) */
 	uint64_t head_hash; /* dh_hash64 of those bytes */
+	/* Not used by the follow: a number the caller keeps with the
+	 * position (the ingest's session, so that two sessions that start
+	 * at equal positions, e.g. two truncations to nothing, differ). */
+	uint64_t session;
 };
 
 struct follow;
@@ -84,7 +88,8 @@ int follow_pos_save(const char *path, const struct follow_pos *pos);
  * there is none, or DH_EMALFORMED for a damaged file. */
 int follow_pos_load(const char *path, struct follow_pos *pos);
 
-/* A 16-byte key for pos, for the store's ingest registry. */
+/* A 16-byte key for pos (all its fields), for the store's ingest
+ * registry. */
 void follow_pos_key(const struct follow_pos *pos, uint8_t key[16]);
 
 /* Frees the follow; NULL does nothing. */

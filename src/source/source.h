@@ -38,7 +38,7 @@ struct src_options {
 	/* Live capture (src_live_open()). */
 	const char *live_filter; /* BPF filter text; NULL = the watched ports */
 	unsigned live_snaplen;   /* 0 = whole frames */
-	unsigned live_buffer_mb; /* kernel buffer in MiB; 0 = libpcap's default */
+	unsigned live_buffer_mb; /* kernel buffer in MiB; 0 = 32 */
 };
 
 struct src_stats {

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""End-to-end tests of live capture and follow mode.
+
+usage: live_test.py DNSHOUND CASE
+CASE capture: dnshound capture on the loopback interface sees the DNS
+  queries this script sends to 127.0.0.1:5300 (no server is needed: the
+  query packets are what is captured), and SIGINT stops it with a summary.
+  Skipped (exit 77) when not root or when capturing is not permitted.
+CASE follow: a BIND query log is appended to, rotated (mv + new file) and
+  truncated while 'ingest --follow' runs, the ingest is restarted in
+  between, and the store must hold every line exactly once.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+DH, CASE = sys.argv[1], sys.argv[2]
+WORK = tempfile.mkdtemp(prefix='dh-live-')
+PORT = 5300
+
+
+def fail(msg):
+    print('FAIL: ' + msg)
+    if os.environ.get('DH_KEEP'):
+        print('kept ' + WORK)
+        sys.exit(1)
+    shutil.rmtree(WORK, ignore_errors=True)
+    sys.exit(1)
+
+
+def skip(msg):
+    print('SKIP: ' + msg)
+    shutil.rmtree(WORK, ignore_errors=True)
+    sys.exit(77)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def query(qid, name, qtype=1):
+    """A DNS query message (RFC 1035 4.1) for name."""
+    q = struct.pack('>HHHHHH', qid, 0x0100, 1, 0, 0, 0)
+    for label in name.rstrip('.').split('.'):
+        q += bytes([len(label)]) + label.encode()
+    return q + b'\0' + struct.pack('>HH', qtype, 1)
+
+
+def wait_for(pred, timeout, what):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    fail('timed out waiting for ' + what)
+
+
+def start_capture(*extra):
+    out = open(os.path.join(WORK, 'out.jsonl'), 'w')
+    err = open(os.path.join(WORK, 'err.txt'), 'w')
+    p = subprocess.Popen([DH, 'capture', '-i', 'lo', '--port', str(PORT), '--json',
+                          '--observer', 'lo-test'] + list(extra), stdout=out, stderr=err)
+    return p, out, err
+
+
+def read(name):
+    with open(os.path.join(WORK, name)) as f:
+        return f.read()
+
+
+def send_until_seen(names, deadline=8.0):
+    """Sends the queries until the capture is up (its first packets may
+    go by before libpcap is active), then once more each as the test."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    end = time.time() + deadline
+    while time.time() < end:
+        s.sendto(query(0x7777, 'probe.live.test'), ('127.0.0.1', PORT))
+        time.sleep(0.1)
+        if 'probe.live.test' in read('out.jsonl'):
+            break
+    for i, n in enumerate(names):
+        s.sendto(query(0x1000 + i, n, 28 if i % 2 else 1), ('127.0.0.1', PORT))
+    s.close()
+
+
+def case_capture():
+    if os.geteuid() != 0:
+        skip('live capture needs root (or CAP_NET_RAW)')
+    names = ['q%d.Live.Test' % i for i in range(20)]
+    # --count stops the capture by itself after the probes and the queries.
+    p, out, err = start_capture('--duration', '15')
+    time.sleep(0.3)
+    if p.poll() is not None:
+        e = read('err.txt')
+        if 'not permitted' in e or 'ermission' in e or 'cannot capture' in e:
+            skip('capturing on lo is not permitted here: ' + e.strip())
+        fail('capture exited early: ' + e)
+    send_until_seen(names)
+
+    def all_seen():
+        return all(('"qname":"%s."' % n.lower()) in read('out.jsonl') for n in names)
+    wait_for(all_seen, 5, 'the 20 queries in the capture output')
+    p.send_signal(signal.SIGINT)
+    try:
+        rc = p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail('capture did not stop within 5 s of SIGINT')
+    out.close()
+    err.close()
+    check(rc == 0, 'capture exit %d after SIGINT: %s' % (rc, read('err.txt')))
+    e = read('err.txt')
+    check('captured on lo:' in e and 'stopped by a signal' in e, 'no summary: ' + e)
+    evs = [json.loads(l) for l in read('out.jsonl').splitlines()]
+    mine = [ev for ev in evs if ev['qname'].endswith('.live.test.') and
+            ev['qname'] != 'probe.live.test.']
+    check(len(mine) == len(names), '%d events for %d queries' % (len(mine), len(names)))
+    for i, ev in enumerate(sorted(mine, key=lambda ev: ev['id'])):
+        check(ev['qname'] == names[i].lower() + '.', 'qname %s' % ev['qname'])
+        check(ev['id'] == 0x1000 + i, 'id %d' % ev['id'])
+        check(ev['qtype'] == ('AAAA' if i % 2 else 'A'), 'qtype %s' % ev['qtype'])
+        check(ev['dport'] == PORT and ev['dst'] == '127.0.0.1' and ev['proto'] == 'udp',
+              'addresses %r' % ev)
+        check(ev.get('observer') == 'lo-test', 'observer %r' % ev.get('observer'))
+
+    # --count N stops by itself after N events, with the summary.
+    p, out, err = start_capture('--count', '3', '--duration', '15')
+    time.sleep(0.3)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    end = time.time() + 8
+    while p.poll() is None and time.time() < end:
+        s.sendto(query(0x2000, 'count.live.test'), ('127.0.0.1', PORT))
+        time.sleep(0.05)
+    s.close()
+    check(p.poll() is not None, 'capture --count 3 did not stop')
+    out.close()
+    err.close()
+    check(p.returncode == 0, 'capture --count exit %d: %s' % (p.returncode, read('err.txt')))
+    lines = read('out.jsonl').splitlines()
+    check(len(lines) == 3, '--count 3 printed %d events' % len(lines))
+    check('3 events' in read('err.txt'), 'summary: ' + read('err.txt'))
+
+
+LINE = ('22-Nov-2026 21:%02d:%02d.%03d queries: info: client @0x7fa5d4743098 '
+        '192.0.2.%d#%d (n%d.follow.test): query: n%d.follow.test IN A +E(0)K (127.0.0.10)\n')
+
+
+def line(i):
+    return LINE % (i // 60 % 60, i % 60, i % 1000, 1 + i % 200, 1024 + i, i, i)
+
+
+def stored_names(store):
+    p = subprocess.run([DH, 'events', '--store', store, '--json'], capture_output=True,
+                       text=True, timeout=30)
+    check(p.returncode == 0, 'events: ' + p.stderr)
+    return [json.loads(l)['qname'] for l in p.stdout.splitlines()]
+
+
+def case_follow():
+    log = os.path.join(WORK, 'query.log')
+    store = os.path.join(WORK, 'store')
+    state = {'next': 0}
+
+    def append(n, path=log):
+        with open(path, 'a') as f:
+            for _ in range(n):
+                f.write(line(state['next']))
+                state['next'] += 1
+
+    def start():
+        err = open(os.path.join(WORK, 'follow.err'), 'a')
+        return subprocess.Popen([DH, 'ingest', '--follow', '--format', 'bind', '--store',
+                                 store, '--checkpoint', '7', log], stderr=err), err
+
+    def stop(p, err):
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            fail('ingest --follow did not stop within 5 s of SIGTERM')
+        err.close()
+        check(rc == 0, 'ingest --follow exit %d: %s' % (rc, read('follow.err')))
+
+    def settle():
+        # Gives the follower time to read what was written (it polls
+        # every 0.2 s).
+        time.sleep(0.8)
+
+    append(10)
+    p, err = start()
+    settle()
+    append(15)
+    # A line written in two parts: the follower must wait for its end.
+    with open(log, 'a') as f:
+        text = line(state['next'])
+        state['next'] += 1
+        f.write(text[:40])
+        f.flush()
+        time.sleep(0.5)
+        f.write(text[40:])
+    settle()
+    # Rotation: the old file gets a last line after the rename.
+    os.rename(log, log + '.1')
+    append(3, log + '.1')
+    append(5)
+    settle()
+    append(4)
+    settle()
+    stop(p, err)
+    # Lines written while no ingest runs, then a restart.
+    append(6)
+    p, err = start()
+    settle()
+    append(4)
+    settle()
+    # Truncation: the file is emptied in place, then written again.
+    with open(log, 'w'):
+        pass
+    settle()
+    append(8)
+    settle()
+    stop(p, err)
+    check('1 truncations' in read('follow.err'), 'summary: ' + read('follow.err'))
+    # A kill without warning: the restart must redo what was not
+    # checkpointed and nothing that was.
+    p, err = start()
+    append(3)
+    settle()
+    append(9)
+    time.sleep(0.1)
+    p.kill()
+    p.wait()
+    err.close()
+    append(2)
+    p, err = start()
+    settle()
+    stop(p, err)
+    names = stored_names(store)
+    want = ['n%d.follow.test.' % i for i in range(state['next'])]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    missing = sorted(set(want) - set(names))
+    check(not dup, 'stored twice: %s\n%s' % (dup[:10], read('follow.err')))
+    check(not missing, 'missing: %s\n%s' % (missing[:10], read('follow.err')))
+    check(len(names) == len(want), '%d stored, %d written' % (len(names), len(want)))
+    e = read('follow.err')
+    check('1 rotations' in e, 'summary lines: ' + e)
+    pos = [f for f in os.listdir(store) if f.startswith('follow-') and f.endswith('.pos')]
+    check(len(pos) == 1, 'position files: %r' % pos)
+
+
+{'capture': case_capture, 'follow': case_follow}[CASE]()
+shutil.rmtree(WORK, ignore_errors=True)
+print('ok')
