@@ -1300,6 +1300,9 @@ static int setup(struct gen *g)
 			default:
 				break;
 			}
+			/* Whole microseconds, the capture's resolution, so
+			 * the first packet is not stamped before "from". */
+			b->from_ns -= b->from_ns % 1000;
 			ag->kind = AG_BOT;
 			ag->host = pick[i];
 			ag->bot = i;
