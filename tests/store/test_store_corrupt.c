@@ -82,7 +82,9 @@ static void write_victim(struct fx *f, const uint8_t *p, size_t n)
 	fclose(fp);
 }
 
-static int query(struct fx *f, const char *qname, int client)
+/* brief: through store_query_brief(), whose client lookups read the
+ * segment's client cluster. */
+static int query_as(struct fx *f, const char *qname, int client, int brief)
 {
 	struct store *s;
 	struct store_query q;
@@ -94,9 +96,15 @@ static int query(struct fx *f, const char *qname, int client)
 		q.client = th_addr("192.0.2.1");
 	memset(f->h, 0, sizeof(*f->h));
 	assert_int_equal(store_open(&s, f->dir, STORE_READONLY), 0);
-	int rc = store_query_run(s, &q, th_collect, f->h);
+	int rc = brief ? store_query_brief(s, &q, th_collect, f->h)
+	               : store_query_run(s, &q, th_collect, f->h);
 	store_close(s);
 	return rc;
+}
+
+static int query(struct fx *f, const char *qname, int client)
+{
+	return query_as(f, qname, client, 0);
 }
 
 static void test_intact(void **state)
@@ -119,6 +127,36 @@ static void test_flip_block_byte(void **state)
 	assert_int_equal(f->h->n, 20);
 	for (size_t i = 0; i < f->h->n; i++)
 		assert_true(f->h->ts[i] >= T0 + HOUR);
+	free(p);
+}
+
+/* A flipped byte in the client cluster's first frame: the brief client
+ * lookup reports the damage and still delivers the healthy segment. */
+static void test_flip_cluster_byte(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(query_as(f, NULL, 1, 1), 0);
+	assert_int_equal(f->h->n, 40);
+	/* The cluster frame is the last zstd frame before the footer: find
+	 * the last frame magic (28 b5 2f fd) in the file. */
+	size_t at = 0;
+	for (size_t i = 0; i + 4 <= f->len; i++)
+		if (f->orig[i] == 0x28 && f->orig[i + 1] == 0xb5 && f->orig[i + 2] == 0x2f &&
+		    f->orig[i + 3] == 0xfd)
+			at = i;
+	assert_true(at > 0);
+	uint8_t *p = malloc(f->len);
+	assert_non_null(p);
+	memcpy(p, f->orig, f->len);
+	p[at + 12] ^= 0x55;
+	write_victim(f, p, f->len);
+	assert_int_equal(query_as(f, NULL, 1, 1), DH_ECORRUPT);
+	assert_int_equal(f->h->n, 20);
+	for (size_t i = 0; i < f->h->n; i++)
+		assert_true(f->h->ts[i] >= T0 + HOUR);
+	/* The full lookup does not read the cluster. */
+	assert_int_equal(query(f, NULL, 1), 0);
+	assert_int_equal(f->h->n, 40);
 	free(p);
 }
 
@@ -161,6 +199,14 @@ static void test_flip_every_byte(void **state)
 			assert_string_equal(f->h->qname[k], "a.example.");
 		rc = query(f, NULL, 1);
 		assert_true(rc == 0 || rc == DH_ECORRUPT);
+		/* The client cluster is read only by brief lookups; what it
+		 * delivers must still be the client's, in time order. */
+		rc = query_as(f, NULL, 1, 1);
+		assert_true(rc == 0 || rc == DH_ECORRUPT);
+		for (size_t k = 0; k < f->h->n; k++) {
+			assert_true(f->h->qname[k][0] == 'a' || f->h->qname[k][0] == 'b');
+			assert_true(k == 0 || f->h->ts[k] >= f->h->ts[k - 1]);
+		}
 	}
 	/* Everything but the index entries is checksummed. */
 	assert_true(corrupt > tried / 2);
@@ -172,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_intact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flip_block_byte, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flip_cluster_byte, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_truncated_and_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flip_every_byte, setup, teardown),
 	};

@@ -1,0 +1,246 @@
+/*
+ * test_store_brief.c - store_query_brief(): usage errors, an empty store,
+ * and brief lookups that must deliver exactly the events of the full
+ * lookup (same order, same brief fields) for clients whose rows span
+ * several cluster frames, several segments and partitions, and windows
+ * that start and end on an event.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "util/err.h"
+
+#define SEC  1000000000LL
+#define HOUR (3600 * SEC)
+#define T0   (1795305600LL * SEC)
+
+/* More events of one client than a cluster frame holds (512 rows), so
+ * that a lookup crosses frames. */
+#define HEAVY 1300
+
+/* What a brief event must carry, for comparing the two lookups. */
+struct row {
+	int64_t ts;
+	char qname[DNS_NAME_TEXT_MAX];
+	char observer[EV_OBSERVER_MAX];
+	struct dh_addr src, dst;
+	uint16_t flags, qtype, qclass;
+	uint8_t role, transport;
+	uint16_t rr_count;
+};
+
+struct rows {
+	struct row r[3 * HEAVY];
+	size_t n;
+};
+
+static int collect(void *ctx, const struct ev_event *ev)
+{
+	struct rows *h = ctx;
+	if (h->n >= sizeof(h->r) / sizeof(h->r[0]))
+		return 1;
+	struct row *r = &h->r[h->n++];
+	memset(r, 0, sizeof(*r));
+	r->ts = ev->ts_ns;
+	snprintf(r->qname, sizeof(r->qname), "%s", ev->msg.qname);
+	snprintf(r->observer, sizeof(r->observer), "%s", ev->observer);
+	r->src = ev->src;
+	r->dst = ev->dst;
+	r->flags = ev->msg.flags;
+	r->qtype = ev->msg.qtype;
+	r->qclass = ev->msg.qclass;
+	r->role = ev->role;
+	r->transport = ev->transport;
+	r->rr_count = ev->msg.rr_count;
+	return 0;
+}
+
+struct fx {
+	char dir[4096];
+	struct store *s;
+	struct rows *full, *brief;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->full = calloc(1, sizeof(*f->full));
+	f->brief = calloc(1, sizeof(*f->brief));
+	assert_non_null(f->full);
+	assert_non_null(f->brief);
+	th_tmpdir(f->dir, sizeof(f->dir));
+	assert_int_equal(store_open(&f->s, f->dir, STORE_CREATE), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	store_close(f->s);
+	th_rmtree(f->dir);
+	free(f->full);
+	free(f->brief);
+	free(f);
+	return 0;
+}
+
+static void test_usage_and_empty(void **state)
+{
+	struct fx *f = *state;
+	struct store_query q;
+	memset(&q, 0, sizeof(q));
+	q.since_ns = INT64_MIN;
+	q.until_ns = INT64_MAX;
+	q.client = th_addr("192.0.2.1");
+	assert_int_equal(store_query_brief(NULL, &q, collect, f->brief), DH_EUSAGE);
+	assert_int_equal(store_query_brief(f->s, &q, NULL, f->brief), DH_EUSAGE);
+	assert_int_equal(store_query_brief(f->s, &q, collect, f->brief), 0);
+	assert_int_equal(f->brief->n, 0);
+	/* NULL query: everything, of which there is nothing. */
+	assert_int_equal(store_query_brief(f->s, NULL, collect, f->brief), 0);
+	assert_int_equal(f->brief->n, 0);
+}
+
+static const char *const clients[] = {"192.0.2.1", "192.0.2.2", "2001:db8::7", "192.0.2.9"};
+static const char *const names[] = {"a.example.", "b.example.", "c.example.", "d.example."};
+
+/* A heavy client (192.0.2.1) and two light ones, queries and responses,
+ * input slightly out of order, across two hours, with a small buffer so
+ * that the first hour has two segments (the first with ~670 rows of the
+ * heavy client); responses carry a record. */
+static void fill(struct store *s)
+{
+	uint8_t hash[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint64_t skip;
+	assert_int_equal(store_set_buffer(s, 2000), 0);
+	assert_int_equal(store_ingest_begin(s, "brief", hash, sizeof(hash), &skip), 0);
+	for (int i = 0; i < 3 * HEAVY; i++) {
+		struct ev_event ev;
+		int c = i % 3 == 0 ? 0 : 1 + (i / 3) % 2;
+		int64_t ts = T0 + (int64_t)i * (HOUR / (2 * HEAVY)) + (i % 5 == 0 ? -7 : 0);
+		th_event(&ev, ts, names[(i / 2) % 4], clients[c], "198.51.100.53", i % 2);
+		ev.msg.qtype = (uint16_t)(i % 7 == 0 ? DNS_T_AAAA : DNS_T_A);
+		snprintf(ev.observer, sizeof(ev.observer), "%s", i % 4 ? "obs-a" : "obs-b");
+		if (i % 2)
+			th_add_rr(&ev, DNS_SEC_ANSWER, DNS_T_A, 60, names[(i / 2) % 4],
+			          "203.0.113.1");
+		assert_int_equal(store_ingest_add(s, &ev), 0);
+	}
+	assert_int_equal(store_ingest_end(s), 0);
+}
+
+static void compare(struct fx *f, const struct store_query *q)
+{
+	f->full->n = f->brief->n = 0;
+	assert_int_equal(store_query_run(f->s, q, collect, f->full), 0);
+	assert_int_equal(store_query_brief(f->s, q, collect, f->brief), 0);
+	assert_int_equal(f->brief->n, f->full->n);
+	for (size_t i = 0; i < f->full->n; i++) {
+		const struct row *a = &f->full->r[i], *b = &f->brief->r[i];
+		assert_int_equal(b->ts, a->ts);
+		assert_string_equal(b->qname, a->qname);
+		assert_string_equal(b->observer, a->observer);
+		assert_true(dh_addr_equal(&b->src, &a->src));
+		assert_true(dh_addr_equal(&b->dst, &a->dst));
+		assert_int_equal(b->flags, a->flags);
+		assert_int_equal(b->qtype, a->qtype);
+		assert_int_equal(b->qclass, a->qclass);
+		assert_int_equal(b->role, a->role);
+		assert_int_equal(b->transport, a->transport);
+		/* A brief event never has records. */
+		assert_int_equal(b->rr_count, 0);
+	}
+}
+
+static void test_same_as_full(void **state)
+{
+	struct fx *f = *state;
+	fill(f->s);
+	struct store_query q;
+	memset(&q, 0, sizeof(q));
+	q.since_ns = INT64_MIN;
+	q.until_ns = INT64_MAX;
+	for (size_t c = 0; c < sizeof(clients) / sizeof(clients[0]); c++) {
+		q.client = th_addr(clients[c]);
+		compare(f, &q);
+		/* The heavy client, and no events for the one never seen. */
+		if (c == 0)
+			assert_int_equal(f->full->n, HEAVY);
+		if (c == 3)
+			assert_int_equal(f->full->n, 0);
+	}
+	q.client = th_addr(clients[0]);
+	/* Windows that start and end on events, inside one segment, across
+	 * segments and across the hour. */
+	const int64_t edges[][2] = {
+	    {T0, T0 + 1},
+	    {T0 + 3 * (HOUR / (2 * HEAVY)), T0 + 1500 * (HOUR / (2 * HEAVY))},
+	    {T0 + HOUR / 2, T0 + HOUR + HOUR / 3},
+	    {T0 + 2 * HOUR, T0 + 4 * HOUR},
+	    {T0 - HOUR, T0},
+	};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		q.since_ns = edges[i][0];
+		q.until_ns = edges[i][1];
+		compare(f, &q);
+	}
+	/* The first event (i = 0) came 7 ns early. */
+	q.since_ns = T0 - 7;
+	q.until_ns = T0 - 6;
+	compare(f, &q);
+	assert_int_equal(f->full->n, 1);
+	/* With an observer, a name, or a name and a client: the brief
+	 * lookup takes other paths and must agree all the same. */
+	q.since_ns = INT64_MIN;
+	q.until_ns = INT64_MAX;
+	q.observer = "obs-b";
+	compare(f, &q);
+	assert_true(f->full->n > 0 && f->full->n < HEAVY);
+	q.observer = NULL;
+	q.qname = "b.example.";
+	compare(f, &q);
+	assert_true(f->full->n > 0);
+	memset(&q.client, 0, sizeof(q.client));
+	compare(f, &q);
+	assert_true(f->full->n > 0);
+	q.qname = NULL;
+	q.server = th_addr("198.51.100.53");
+	q.limit = 10;
+	compare(f, &q);
+	assert_int_equal(f->full->n, 10);
+}
+
+/* After compaction the merged segment has its own cluster. */
+static void test_after_compact(void **state)
+{
+	struct fx *f = *state;
+	fill(f->s);
+	assert_int_equal(store_set_buffer(f->s, 1 << 20), 0);
+	assert_int_equal(store_compact(f->s, T0 + 4 * HOUR), 1);
+	struct store_query q;
+	memset(&q, 0, sizeof(q));
+	q.since_ns = INT64_MIN;
+	q.until_ns = INT64_MAX;
+	q.client = th_addr(clients[0]);
+	compare(f, &q);
+	assert_int_equal(f->full->n, HEAVY);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_usage_and_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_as_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_after_compact, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
