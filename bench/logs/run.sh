@@ -8,7 +8,7 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build="$root/build-bench-logs"
 if [ ! -d "$build" ]; then
-	meson setup "$build" "$root" --buildtype=release -Dwerror=false -Dtests=false >/dev/null
+	meson setup "$build" "$root" --buildtype=release -Dtests=false >/dev/null
 fi
 ninja -C "$build" bench/logs/bench_logs >/dev/null
 exec "$build/bench/logs/bench_logs" "${1:-1000000}"
