@@ -663,14 +663,19 @@ static int resolve(struct gen *g, int64_t t, const struct dh_addr *src, const st
 		uint16_t uid = (uint16_t)eval_rng_next(&g->rng);
 		char zone_key[300];
 		int rl;
+		/* The resolver's own queries carry EDNS(0) whatever the
+		 * client sent, so the servers' answers do too. */
+		struct lookup up = *l;
+
+		up.edns = 1;
 
 		/* The delegation: in the cache, or asked of the TLD (the
 		 * root for names under no TLD). */
 		if (l->cls == N_LITERAL) {
 			addr4(&srv, 198, 51, 100, (uint8_t)(1 + eval_rng_below(&g->rng, 13)));
-			rl = build_answer(g, l, uid, 1, 0, g->rbuf, &rcode, &full);
+			rl = build_answer(g, &up, uid, 1, 0, g->rbuf, &rcode, &full);
 			if (rl > 0)
-				tr = upstream(g, tr, &srv, l, g->rbuf, (size_t)rl, uid);
+				tr = upstream(g, tr, &srv, &up, g->rbuf, (size_t)rl, uid);
 		} else {
 			struct cache_slot *ns;
 			uint64_t nk;
@@ -681,24 +686,24 @@ static int resolve(struct gen *g, int64_t t, const struct dh_addr *src, const st
 			if (l->cls == N_NX) {
 				/* The TLD says the zone does not exist. */
 				tld_server(l->zone, &srv);
-				rl = build_answer(g, l, uid, 1, 0, g->rbuf, &rcode, &full);
+				rl = build_answer(g, &up, uid, 1, 0, g->rbuf, &rcode, &full);
 				if (rl > 0)
-					tr = upstream(g, tr, &srv, l, g->rbuf, (size_t)rl, uid);
+					tr = upstream(g, tr, &srv, &up, g->rbuf, (size_t)rl, uid);
 			} else {
 				if (!(ns->key == nk && ns->expire_ns > tr)) {
 					tld_server(l->zone, &srv);
-					rl = build_referral(l, uid, g->rbuf);
+					rl = build_referral(&up, uid, g->rbuf);
 					if (rl > 0)
-						tr = upstream(g, tr, &srv, l, g->rbuf, (size_t)rl,
+						tr = upstream(g, tr, &srv, &up, g->rbuf, (size_t)rl,
 						              uid);
 					ns->key = nk;
 					ns->expire_ns = tr + 172800 * SEC_NS;
 					uid = (uint16_t)eval_rng_next(&g->rng);
 				}
 				zone_server(l->zone, &srv);
-				rl = build_answer(g, l, uid, 1, 0, g->rbuf, &rcode, &full);
+				rl = build_answer(g, &up, uid, 1, 0, g->rbuf, &rcode, &full);
 				if (rl > 0)
-					tr = upstream(g, tr, &srv, l, g->rbuf, (size_t)rl, uid);
+					tr = upstream(g, tr, &srv, &up, g->rbuf, (size_t)rl, uid);
 			}
 		}
 		tr += 20000;
@@ -1307,6 +1312,17 @@ static int setup(struct gen *g)
 			ag->host = pick[i];
 			ag->bot = i;
 			ag->next_ns = b->from_ns;
+			/* Bots on from the start do not all call home in the
+			 * same instant: the first contact falls anywhere in
+			 * the first period. */
+			if (b->from_ns == start && b->period_s > 0)
+				ag->next_ns += (int64_t)(eval_rng_uniform(&g->rng) * b->period_s *
+				                         (double)SEC_NS) /
+				               1000 * 1000;
+			/* ... but before the first attack's orders are due. */
+			if ((bh == SCEN_B_DDOS || bh == SCEN_B_DDOS_NORES) && res->nattacks &&
+			    ag->next_ns > res->attacks[0].start_ns - 30 * SEC_NS)
+				ag->next_ns = start;
 		}
 	}
 	res->nbots = nb;
