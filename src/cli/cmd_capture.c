@@ -346,9 +346,9 @@ static const char follow_usage[] =
     "usage: dnshound ingest --follow [options] FILE\n"
     "       dnshound decode --follow [options] FILE\n"
     "\n"
-    "Reads a growing text log like 'tail -F': waits at its end for more,\n"
-    "goes on with the new file when it is rotated and from the start when it\n"
-    "is truncated. 'ingest' stores the events and keeps the read position in\n"
+    "Reads a growing text log or dnstap file like 'tail -F': waits at its end\n"
+    "for more, goes on with the new file when it is rotated and from the start\n"
+    "when it is truncated. 'ingest' stores the events and keeps the read position in\n"
     "the store directory, so that a restart neither loses nor repeats a line.\n"
     "Stops on SIGINT/SIGTERM with everything stored.\n"
     "\n"
@@ -564,6 +564,14 @@ int cmd_follow(int argc, char **argv, int ingest)
 		rc = e == DH_EUSAGE ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
 		goto out;
 	}
+	if (strcmp(src_format(w.r), "pcap") == 0) {
+		cli_err("%s: a capture file has no follow mode (use 'capture -i' for live traffic)",
+		        w.path);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	/* A binary stream gets no newline at a rotation. */
+	follow_set_newline(w.f, strcmp(src_format(w.r), "dnstap") != 0);
 	if (w.st) {
 		struct follow_pos pos;
 		if (follow_resumed(w.f)) {
@@ -662,7 +670,7 @@ summary:
 		struct src_stats ss;
 		src_stats(w.r, &ss);
 		fprintf(stderr,
-		        "followed %s: %llu lines, %llu events %s, %llu malformed, %llu rotations, "
+		        "followed %s: %llu records, %llu events %s, %llu malformed, %llu rotations, "
 		        "%llu truncations, %.2f s\n",
 		        w.path, (unsigned long long)ss.records, (unsigned long long)w.stored,
 		        w.st ? "stored" : "printed", (unsigned long long)ss.malformed,

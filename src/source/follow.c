@@ -27,6 +27,7 @@ struct follow {
 	int last_nl;        /* the last byte handed out was '\n' (or none was) */
 	int pending;        /* the old file is done; waiting for follow_advance() */
 	int resumed;
+	int newline; /* close an unfinished last line at a switch */
 	uint64_t rotations, truncations;
 };
 
@@ -82,6 +83,7 @@ int follow_open(struct follow **out, const char *path, const struct follow_pos *
 		return -ENOMEM;
 	f->fd = -1;
 	f->last_nl = 1;
+	f->newline = 1;
 	f->path = strdup(path);
 	if (!f->path) {
 		rc = -ENOMEM;
@@ -152,11 +154,16 @@ long follow_read(struct follow *f, uint8_t *buf, size_t len)
 		f->rotations++;
 	}
 	f->pending = 1;
-	if (!f->last_nl) {
+	if (!f->last_nl && f->newline) {
 		buf[0] = '\n';
 		return deliver(f, buf, 1);
 	}
 	return 0;
+}
+
+void follow_set_newline(struct follow *f, int on)
+{
+	f->newline = on != 0;
 }
 
 int follow_pending(const struct follow *f)

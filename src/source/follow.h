@@ -58,6 +58,11 @@ int follow_open(struct follow **out, const char *path, const struct follow_pos *
  */
 long follow_read(struct follow *f, uint8_t *buf, size_t len);
 
+/* Whether a rotation or truncation closes an unfinished last line with a
+ * "\n" that is not in the file: on (the default) for text logs, off for
+ * binary streams such as dnstap. */
+void follow_set_newline(struct follow *f, int on);
+
 /* 1 when the old file is done and the next read needs follow_advance(). */
 int follow_pending(const struct follow *f);
 

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "source/dnstap.h"
+#include "source/follow.h"
 #include "source/source.h"
 #include "util/err.h"
 
@@ -74,6 +75,11 @@ static int dnstap_open(void **ctx, const char *path, const struct src_options *o
 		dnstap_close(s);
 		return -ENOMEM;
 	}
+	if (s->opt.follow) {
+		/* Follow mode: the bytes come from the follow (plain files). */
+		*ctx = s;
+		return 0;
+	}
 	s->f = gzopen(path, "rb");
 	if (!s->f) {
 		int e = errno ? -errno : -EIO;
@@ -87,8 +93,12 @@ static int dnstap_open(void **ctx, const char *path, const struct src_options *o
 	return 0;
 }
 
+/* fill() in follow mode: the bytes are not there yet. */
+#define FILL_LATER 2
+
 /* Makes at least n bytes available at buf + start. Returns 1, 0 when the
- * file ends first, or a negative code. */
+ * file ends first, FILL_LATER when a followed file has no more now, or a
+ * negative code. */
 static int fill(struct dnstap_src *s, size_t n)
 {
 	while (s->end - s->start < n) {
@@ -98,6 +108,13 @@ static int fill(struct dnstap_src *s, size_t n)
 			memmove(s->buf, s->buf + s->start, s->end - s->start);
 			s->end -= s->start;
 			s->start = 0;
+		}
+		if (s->opt.follow) {
+			long more = follow_read(s->opt.follow, s->buf + s->end, s->cap - s->end);
+			if (more <= 0)
+				return more < 0 ? (int)more : FILL_LATER;
+			s->end += (size_t)more;
+			continue;
 		}
 		int got = gzread(s->f, s->buf + s->end, (unsigned)(s->cap - s->end));
 		if (got < 0)
@@ -131,8 +148,8 @@ static int dnstap_next(void *ctx, struct ev_event *ev)
 		if (s->stopped)
 			return 0;
 		int r = fill(s, 4);
-		if (r < 0)
-			return r;
+		if (r < 0 || r == FILL_LATER)
+			return r < 0 ? r : 0;
 		if (r == 0)
 			return s->end == s->start ? 0 : DH_ETRUNC;
 		uint32_t len = get32(s->buf + s->start);
@@ -140,6 +157,8 @@ static int dnstap_next(void *ctx, struct ev_event *ev)
 		size_t hdr = 4;
 		if (control) {
 			r = fill(s, 8);
+			if (r == FILL_LATER)
+				return 0;
 			if (r <= 0)
 				return r < 0 ? r : DH_ETRUNC;
 			len = get32(s->buf + s->start + 4);
@@ -148,6 +167,8 @@ static int dnstap_next(void *ctx, struct ev_event *ev)
 		if (len > FSTRM_FRAME_MAX)
 			return DH_EMALFORMED;
 		r = fill(s, hdr + len);
+		if (r == FILL_LATER)
+			return 0;
 		if (r <= 0)
 			return r < 0 ? r : DH_ETRUNC;
 		const uint8_t *p = s->buf + s->start + hdr;
@@ -158,7 +179,9 @@ static int dnstap_next(void *ctx, struct ev_event *ev)
 			int type = fstrm_control_parse(p, len);
 			if (type < 0)
 				return type;
-			if (type == FSTRM_CONTROL_STOP)
+			/* A followed file may go on after STOP: the writer
+			 * reopened it, or a rotation brings a new START. */
+			if (type == FSTRM_CONTROL_STOP && !s->opt.follow)
 				s->stopped = 1;
 			continue;
 		}
@@ -196,7 +219,7 @@ static void dnstap_stats(void *ctx, struct src_stats *st)
 	st->events = s->events;
 	st->malformed = s->malformed;
 	st->skipped = s->skipped;
-	st->bytes = (uint64_t)gzoffset(s->f);
+	st->bytes = s->f ? (uint64_t)gzoffset(s->f) : s->consumed;
 	st->size = s->size;
 }
 
