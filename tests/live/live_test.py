@@ -148,6 +148,28 @@ def case_capture():
     check(len(lines) == 3, '--count 3 printed %d events' % len(lines))
     check('3 events' in read('err.txt'), 'summary: ' + read('err.txt'))
 
+    # --store: the events go into the store, checkpointed on the way out.
+    store = os.path.join(WORK, 'store')
+    err = open(os.path.join(WORK, 'store.err'), 'w')
+    p = subprocess.Popen([DH, 'capture', '-i', 'lo', '--port', str(PORT), '--store', store,
+                          '--duration', '15', '-q'], stderr=err)
+    time.sleep(0.5)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(50):
+        s.sendto(query(0x3000 + i, 'stored%d.live.test' % i), ('127.0.0.1', PORT))
+    s.close()
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=5)
+    err.close()
+    check(rc == 0, 'capture --store exit %d: %s' % (rc, read('store.err')))
+    q = subprocess.run([DH, 'events', '--store', store, '--json'], capture_output=True,
+                       text=True, timeout=30)
+    got = sorted(json.loads(l)['qname'] for l in q.stdout.splitlines())
+    want = sorted('stored%d.live.test.' % i for i in range(50))
+    check([g for g in got if g.startswith('stored')] == want,
+          'stored %d of 50 queries: %s' % (len(got), q.stderr))
+
 
 LINE = ('22-Nov-2026 21:%02d:%02d.%03d queries: info: client @0x7fa5d4743098 '
         '192.0.2.%d#%d (n%d.follow.test): query: n%d.follow.test IN A +E(0)K (127.0.0.10)\n')
