@@ -19,7 +19,9 @@
 #   SECONDS   length of each dnsperf run (default 15)
 #   RUNS      runs of each setting (default 3; the median is reported)
 # Environment: BENCH_OUTPUT=text|json|store (what listen does with the
-# events; default text to /dev/null), BENCH_KEEP=1 keeps the directory.
+# events; default text to /dev/null), BENCH_QPS=N sends at most N
+# queries/s (default: as fast as the server answers), BENCH_KEEP=1 keeps
+# the directory.
 set -eu
 DH=$(realpath "${1:?usage: run.sh DNSHOUND [SECONDS [RUNS]]}")
 SECONDS_RUN=${2:-15}
@@ -132,9 +134,9 @@ one_run() { # dnstap: 0 or 1, run number
 	unbound_pid=$!
 	wait_udp53
 	# A short warm-up, so the dnstap connection is up before measuring.
-	ip netns exec "$ns" dnsperf -s 127.0.0.1 -d "$dir/queries.txt" -n 1 >/dev/null 2>&1 || true
+	ip netns exec "$ns" dnsperf -s 127.0.0.1 -d "$dir/queries.txt" -n 1 >"$dir/warm.txt" 2>&1 || true
 	ip netns exec "$ns" dnsperf -s 127.0.0.1 -d "$dir/queries.txt" -l "$SECONDS_RUN" \
-		-c 8 -q 500 >"$dir/dnsperf-$tap-$n.txt" 2>&1
+		-c 8 -q 500 ${BENCH_QPS:+-Q "$BENCH_QPS"} >"$dir/dnsperf-$tap-$n.txt" 2>&1
 	stop_pid "$unbound_pid"
 	unbound_pid=""
 	if [ "$tap" = 2 ]; then
@@ -159,15 +161,18 @@ one_run() { # dnstap: 0 or 1, run number
 	qps=$(awk '/Queries per second:/ {print $4}' "$f")
 	sent=$(awk '/Queries sent:/ {print $3}' "$f")
 	done_q=$(awk '/Queries completed:/ {print $3}' "$f")
+	# The warm-up's answered queries count too: their frames reach the
+	# reader like the others.
+	done_q=$((${done_q:-0} + $(awk '/Queries completed:/ {print $3}' "$dir/warm.txt")))
 	printf '%s %s %s %s\n' "${qps:-0}" "${sent:-0}" "${done_q:-0}" "${frames:-0}"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "# Unbound $(unbound -V 2>/dev/null | awk '/^Version/ {print $2}'), 1 thread, local zone;"
-echo "# dnsperf -c 8 -q 500 for ${SECONDS_RUN} s; listen output: $OUTPUT; $(nproc) CPUs"
+echo "# dnsperf -c 8 -q 500 ${BENCH_QPS:+-Q $BENCH_QPS }for ${SECONDS_RUN} s; listen output: $OUTPUT; $(nproc) CPUs"
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-4s %-6s %12s %10s %10s %10s %12s\n' run dnstap qps sent completed frames expected
+printf '%-4s %-6s %12s %10s %10s %10s %12s\n' run dnstap qps sent answered frames expected
 : >"$dir/off"
 : >"$dir/on"
 : >"$dir/ref"
