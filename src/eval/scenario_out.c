@@ -444,7 +444,7 @@ void scenario_log_query(struct scenario_log *lg, const struct scenario_pkt *pk, 
 {
 	static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	char line[700], tb[16];
+	char line[800], tb[16];
 	int64_t sec = pk->ts_ns / 1000000000, ms = (pk->ts_ns / 1000000) % 1000;
 	size_t n = 0, qn = strlen(qname);
 	const char *tn;
