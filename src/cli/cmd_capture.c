@@ -367,11 +367,12 @@ struct follower {
 	struct follow *f;
 	struct src_reader *r;
 	int in_file;
-	uint64_t skip;   /* events of this session already in the store */
-	uint64_t seen;   /* events read in this session */
-	uint64_t stored; /* events stored in this run */
-	uint64_t since_ckpt;
-	uint64_t session; /* the current session's number (follow_pos.session) */
+	uint64_t skip;       /* events of this session already in the store */
+	uint64_t seen;       /* events read in this session */
+	uint64_t stored;     /* events stored in this run */
+	uint64_t since_ckpt; /* events since the last checkpoint */
+	uint64_t unsaved;    /* events since the position last moved */
+	uint64_t session;    /* the current session's number (follow_pos.session) */
 };
 
 /* The position file: one per followed path, in the store directory,
@@ -412,7 +413,10 @@ static int session_begin(struct follower *w, const struct follow_pos *pos)
 
 /*
  * Makes everything read durable and moves the saved position to here
- * (after moving to the next file when the follow is pending). The order
+ * (after moving to the next file when the follow is pending). Called only
+ * when the source has just found nothing new: then every byte it has
+ * consumed has given all its events (a BIND or Zeek line can give two,
+ * the second on the next call), so the position matches the store. The order
  * makes a crash at any point safe: the events are committed under the
  * old session, whose start the old position file still names; once the
  * new position is renamed into place, the old session is closed and a
@@ -448,6 +452,7 @@ static int rebase(struct follower *w)
 	if (rc != 0)
 		return rc;
 	w->since_ckpt = 0;
+	w->unsaved = 0;
 	return session_begin(w, &pos);
 }
 
@@ -603,9 +608,11 @@ int cmd_follow(int argc, char **argv, int ingest)
 	cli_catch_signals();
 	ev_formatter_init(&fmt, 0);
 	double t0 = cli_now(), last_ckpt = t0;
+	int at_rest = 1; /* the source has just found nothing new */
 	ev_clear(ev);
 	while (!cli_stop) {
 		e = src_next(w.r, ev);
+		at_rest = e == 0;
 		if (e < 0) {
 			cli_err("%s: %s", w.path, dh_strerror(e));
 			rc = CLI_EXIT_RUNTIME;
@@ -620,9 +627,14 @@ int cmd_follow(int argc, char **argv, int ingest)
 				if (e != 0)
 					goto store_fail;
 				w.stored++;
+				w.unsaved++;
+				/* A busy log may never rest: commit the events under
+				 * the current session (a restart skips them by
+				 * count) and move the position at the next rest. */
 				if (++w.since_ckpt >= checkpoint) {
-					if ((e = rebase(&w)) != 0)
+					if ((e = store_ingest_checkpoint(w.st)) != 0)
 						goto store_fail;
+					w.since_ckpt = 0;
 					last_ckpt = cli_now();
 				}
 			} else {
@@ -645,7 +657,8 @@ int cmd_follow(int argc, char **argv, int ingest)
 			break;
 		}
 		if (follow_pending(w.f) ||
-		    (w.since_ckpt && cli_now() - last_ckpt >= CHECKPOINT_SECONDS)) {
+		    (w.unsaved &&
+		     (w.since_ckpt == 0 || cli_now() - last_ckpt >= CHECKPOINT_SECONDS))) {
 			if ((e = rebase(&w)) != 0)
 				goto store_fail;
 			last_ckpt = cli_now();
@@ -654,8 +667,11 @@ int cmd_follow(int argc, char **argv, int ingest)
 		idle();
 	}
 	if (w.st && w.in_file) {
-		/* Stopping: everything read becomes durable with its position. */
-		if ((e = rebase(&w)) != 0)
+		/* Stopping: everything read becomes durable, with its position
+		 * when the source is at rest; else the session's count makes
+		 * the restart skip what is stored. */
+		e = at_rest ? rebase(&w) : store_ingest_checkpoint(w.st);
+		if (e != 0)
 			goto store_fail;
 	}
 	if (flush_out(&out) != 0 || out.err)
@@ -669,13 +685,14 @@ summary:
 	if (!quiet) {
 		struct src_stats ss;
 		src_stats(w.r, &ss);
-		fprintf(stderr,
-		        "followed %s: %llu records, %llu events %s, %llu malformed, %llu rotations, "
-		        "%llu truncations, %.2f s\n",
-		        w.path, (unsigned long long)ss.records, (unsigned long long)w.stored,
-		        w.st ? "stored" : "printed", (unsigned long long)ss.malformed,
-		        (unsigned long long)follow_rotations(w.f),
-		        (unsigned long long)follow_truncations(w.f), cli_now() - t0);
+		fprintf(
+		    stderr,
+		    "followed %s: %llu records, %llu events %s, %llu malformed, %llu rotations, "
+		    "%llu truncations, %.2f s\n",
+		    w.path, (unsigned long long)ss.records, (unsigned long long)w.stored,
+		    w.st ? "stored" : "printed", (unsigned long long)ss.malformed,
+		    (unsigned long long)follow_rotations(w.f),
+		    (unsigned long long)follow_truncations(w.f), cli_now() - t0);
 	}
 out:
 	if (w.in_file)
