@@ -20,7 +20,8 @@
 #   RUNS      runs of each setting (default 3; the median is reported)
 # Environment: BENCH_OUTPUT=text|json|store (what listen does with the
 # events; default text to /dev/null), BENCH_QPS=N sends at most N
-# queries/s (default: as fast as the server answers), BENCH_KEEP=1 keeps
+# queries/s (default: as fast as the server answers), BENCH_NICE=N runs
+# the readers at that nice level (default 0), BENCH_KEEP=1 keeps
 # the directory.
 set -eu
 DH=$(realpath "${1:?usage: run.sh DNSHOUND [SECONDS [RUNS]]}")
@@ -110,7 +111,7 @@ one_run() { # dnstap: 0 or 1, run number
 	if [ "$tap" = 2 ]; then
 		# The reference reader: fstrm_capture writing the frames to a
 		# file, so the cost of dnstap itself shows apart from ours.
-		fstrm_capture -t protobuf:dnstap.Dnstap -u "$dir/dt.sock" -w "$dir/ref-$n.fstrm" \
+		nice -n "${BENCH_NICE:-0}" fstrm_capture -t protobuf:dnstap.Dnstap -u "$dir/dt.sock" -w "$dir/ref-$n.fstrm" \
 			>"$dir/ref-$n.err" 2>&1 &
 		listen_pid=$!
 		for _ in $(seq 50); do [ -S "$dir/dt.sock" ] && break; sleep 0.1; done
@@ -121,7 +122,7 @@ one_run() { # dnstap: 0 or 1, run number
 		json) args+=(--json) ;;
 		store) args+=(--store "$dir/store-$n") ;;
 		esac
-		"$DH" listen "${args[@]}" >/dev/null 2>"$dir/listen-$n.err" &
+		nice -n "${BENCH_NICE:-0}" "$DH" listen "${args[@]}" >/dev/null 2>"$dir/listen-$n.err" &
 		listen_pid=$!
 		for _ in $(seq 50); do [ -S "$dir/dt.sock" ] && break; sleep 0.1; done
 		[ -S "$dir/dt.sock" ] || {
@@ -170,7 +171,7 @@ one_run() { # dnstap: 0 or 1, run number
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "# Unbound $(unbound -V 2>/dev/null | awk '/^Version/ {print $2}'), 1 thread, local zone;"
-echo "# dnsperf -c 8 -q 500 ${BENCH_QPS:+-Q $BENCH_QPS }for ${SECONDS_RUN} s; listen output: $OUTPUT; $(nproc) CPUs"
+echo "# dnsperf -c 8 -q 500 ${BENCH_QPS:+-Q $BENCH_QPS }for ${SECONDS_RUN} s; listen output: $OUTPUT; readers at nice ${BENCH_NICE:-0}; $(nproc) CPUs"
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-4s %-6s %12s %10s %10s %10s %12s\n' run dnstap qps sent answered frames expected
 : >"$dir/off"
