@@ -242,7 +242,8 @@ int cmd_listen(int argc, char **argv)
 	e = dtsock_new(&sock, path, &dopt);
 	if (e != 0) {
 		cli_err("%s: cannot listen: %s", path,
-		        e == DH_EEXIST ? "a file that is not a socket is in the way"
+		        e == DH_EEXIST ? "another listener is using it, or a file that is not a "
+		                         "socket is in the way"
 		                       : dh_strerror(e));
 		rc = CLI_EXIT_RUNTIME;
 		goto out;

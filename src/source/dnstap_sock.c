@@ -292,9 +292,17 @@ int dtsock_new(struct dtsock **out, const char *path, const struct dtsock_option
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path));
-	/* Replace a socket left by an earlier run, never a regular file. */
+	/* Replace a socket left by an earlier run, never a regular file and
+	 * never the socket of a listener still running (it accepts). */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
+			return DH_EEXIST;
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe < 0)
+			return -errno;
+		int alive = connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(probe);
+		if (alive)
 			return DH_EEXIST;
 		if (unlink(path) != 0)
 			return -errno;

@@ -64,8 +64,9 @@ struct dtsock_stats {
 };
 
 /*
- * Creates the socket at path (an existing socket file there is replaced;
- * any other file is left alone and DH_EEXIST returned) and listens.
+ * Creates the socket at path and listens. A stale socket file there is
+ * replaced; a socket some process still accepts on, or any other kind of
+ * file, is left alone and DH_EEXIST returned.
  * opt is copied (its pointers are borrowed and must outlive s). Returns 0
  * and *out (free with dtsock_free()), or a negative code.
  */
