@@ -314,6 +314,47 @@ def case_follow():
         print(read('follow.err'))
 
 
-{'capture': case_capture, 'follow': case_follow}[CASE]()
+def case_follow_dnstap():
+    """A dnstap file written in pieces that cut frames, then rotated:
+    every frame once, and no newline added between the files."""
+    peers = os.environ.get('DH_PEERS_DIR', '')
+    src = os.path.join(peers, 'DNS-OARC_dsc', 'src', 'test', 'dotdoh.dnstap')
+    if not os.path.exists(src):
+        skip('peers data not found (DH_PEERS_DIR=%r)' % peers)
+    with open(src, 'rb') as f:
+        data = f.read()
+    p = subprocess.run([DH, 'decode', '--json', src], capture_output=True, text=True,
+                       timeout=30)
+    whole = p.stdout.splitlines()
+    check(p.returncode == 0 and whole, 'decode of the dnstap file: ' + p.stderr)
+    path = os.path.join(WORK, 'dnstap.fstrm')
+    with open(path, 'wb') as f:
+        f.write(data[:100])
+    out = open(os.path.join(WORK, 'out.jsonl'), 'w')
+    err = open(os.path.join(WORK, 'err.txt'), 'w')
+    p = subprocess.Popen([DH, 'decode', '--follow', '--json', '--format', 'dnstap', path],
+                         stdout=out, stderr=err)
+    RUNNING.append(p)
+    for off in range(100, len(data), 333):
+        with open(path, 'ab') as f:
+            f.write(data[off:off + 333])
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.rename(path, path + '.1')
+    with open(path, 'wb') as f:
+        f.write(data)
+    time.sleep(0.8)
+    p.send_signal(signal.SIGINT)
+    rc = p.wait(timeout=5)
+    out.close()
+    err.close()
+    check(rc == 0, 'decode --follow exit %d: %s' % (rc, read('err.txt')))
+    got = read('out.jsonl').splitlines()
+    check(got == whole + whole, '%d events, want %d twice\n%s' % (len(got), len(whole),
+                                                                read('err.txt')))
+    check('1 rotations' in read('err.txt'), 'summary: ' + read('err.txt'))
+
+
+{'capture': case_capture, 'follow': case_follow, 'follow-dnstap': case_follow_dnstap}[CASE]()
 shutil.rmtree(WORK, ignore_errors=True)
 print('ok')
