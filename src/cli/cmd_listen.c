@@ -55,6 +55,7 @@ struct listen_ctx {
 	struct ev_formatter fmt;
 	struct dh_buf out;
 	uint64_t stored;
+	uint64_t bad_shown; /* bad frames reported on stderr so far */
 };
 
 static int flush_out(struct dh_buf *out)
@@ -104,11 +105,10 @@ static void on_close(void *ctx, unsigned conn, int err, const char *why)
 
 static void on_bad(void *ctx, unsigned conn, uint64_t frame, int err)
 {
-	(void)ctx;
+	struct listen_ctx *l = ctx;
 	/* Counted always; shown only for the first frames, so one broken
 	 * writer cannot flood the terminal. */
-	static uint64_t shown;
-	if (shown++ < 10)
+	if (l->bad_shown++ < 10)
 		fprintf(stderr, "dnshound: connection %u frame %llu: %s\n", conn,
 		        (unsigned long long)frame, dh_strerror(err));
 }
