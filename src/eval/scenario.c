@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,25 @@ struct agent {
 	uint32_t sub;          /* DDoS: attack packets sent in this attack */
 };
 
+/* A message or TCP segment waiting in the reorder heap; its bytes (a
+ * struct pend_rec, the qname and the payload) are in the arena at off. */
+struct pend {
+	int64_t ts;
+	uint64_t seq;
+	size_t off;
+};
+
+struct pend_rec {
+	int64_t ts;
+	struct dh_addr src, dst;
+	uint16_t sport, dport;
+	uint16_t qtype;
+	uint16_t qname_len, len;
+	uint8_t kind; /* 0: DNS message, 1: bare TCP segment */
+	uint8_t outs, tap_type, response, rd, edns, tcp, tcp_flags;
+	uint32_t seq, ack;
+};
+
 struct cache_slot {
 	uint64_t key;
 	int64_t expire_ns;
@@ -147,6 +167,14 @@ struct gen {
 	struct scenario_file pcap, dnstap;
 	struct scenario_log log;
 	uint8_t qbuf[SCEN_MSG_MAX], rbuf[SCEN_MSG_MAX];
+
+	/* Messages made but not yet written (see "Time order" below). */
+	uint8_t *arena, *arena2; /* owned, arena_cap bytes each */
+	size_t arena_cap, arena_used;
+	struct pend *pend; /* owned, a heap by (ts, seq) */
+	size_t npend, pend_cap;
+	uint64_t seq;
+	int err; /* first allocation failure */
 };
 
 /* Heap of agents by next_ns; ties broken by index so order is fixed. */
@@ -322,19 +350,220 @@ static struct cache_slot *cache_find(struct gen *g, uint64_t key)
 /* The packet writers for one message. */
 enum { OUT_PCAP = 1, OUT_TAP = 2, OUT_LOG = 4 };
 
+/*
+ * Time order. An action at time t writes messages from t up to a few
+ * hundred milliseconds later (upstream round trips), while the next
+ * agent may act before those. A capture, a dnstap file and a log are
+ * written in the order things happen, so messages wait in a heap by
+ * (time, creation order) and are written once no later action can come
+ * before them: every action writes nothing earlier than its own time,
+ * and agents act in time order. The arena that holds their bytes is
+ * compacted into its twin when full and doubled when mostly live, so
+ * there is no allocation per message.
+ */
+static int pend_before(const struct pend *x, const struct pend *y)
+{
+	return x->ts < y->ts || (x->ts == y->ts && x->seq < y->seq);
+}
+
+static int arena_make_room(struct gen *g, size_t need)
+{
+	size_t live = 0, cap = g->arena_cap;
+	uint8_t *a, *b;
+
+	for (size_t i = 0; i < g->npend; i++) {
+		const struct pend_rec *r = (const void *)(g->arena + g->pend[i].off);
+		live += (sizeof(*r) + r->qname_len + r->len + 7) & ~(size_t)7;
+	}
+	while (live + need > cap / 2)
+		cap = cap ? cap * 2 : (size_t)16 << 20;
+	if (cap != g->arena_cap) {
+		a = malloc(cap);
+		b = malloc(cap);
+		if (!a || !b) {
+			free(a);
+			free(b);
+			return -ENOMEM;
+		}
+		free(g->arena2);
+		g->arena2 = b;
+	} else {
+		a = g->arena2;
+	}
+	live = 0;
+	for (size_t i = 0; i < g->npend; i++) {
+		const struct pend_rec *r = (const void *)(g->arena + g->pend[i].off);
+		size_t n = (sizeof(*r) + r->qname_len + r->len + 7) & ~(size_t)7;
+		memcpy(a + live, r, n);
+		g->pend[i].off = live;
+		live += n;
+	}
+	if (cap != g->arena_cap)
+		free(g->arena);
+	else
+		g->arena2 = g->arena;
+	g->arena = a;
+	g->arena_cap = cap;
+	g->arena_used = live;
+	return 0;
+}
+
+/* Queues a record; payload is the DNS message (or TCP payload). */
+static void pend_push(struct gen *g, const struct pend_rec *rec, const char *qname,
+                      const uint8_t *payload)
+{
+	size_t n = (sizeof(*rec) + rec->qname_len + rec->len + 7) & ~(size_t)7, i;
+	uint8_t *p;
+
+	if (g->err)
+		return;
+	if (g->arena_used + n > g->arena_cap && arena_make_room(g, n) < 0) {
+		g->err = -ENOMEM;
+		return;
+	}
+	if (g->npend == g->pend_cap) {
+		size_t nc = g->pend_cap ? g->pend_cap * 2 : 4096;
+		struct pend *np = realloc(g->pend, nc * sizeof(*np));
+		if (!np) {
+			g->err = -ENOMEM;
+			return;
+		}
+		g->pend = np;
+		g->pend_cap = nc;
+	}
+	p = g->arena + g->arena_used;
+	memcpy(p, rec, sizeof(*rec));
+	if (rec->qname_len)
+		memcpy(p + sizeof(*rec), qname, rec->qname_len);
+	if (rec->len)
+		memcpy(p + sizeof(*rec) + rec->qname_len, payload, rec->len);
+	i = g->npend++;
+	g->pend[i].ts = rec->ts;
+	g->pend[i].seq = g->seq++;
+	g->pend[i].off = g->arena_used;
+	g->arena_used += n;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		struct pend t;
+		if (!pend_before(&g->pend[i], &g->pend[up]))
+			break;
+		t = g->pend[i];
+		g->pend[i] = g->pend[up];
+		g->pend[up] = t;
+		i = up;
+	}
+}
+
+static void pend_pop(struct gen *g)
+{
+	size_t i = 0;
+
+	g->pend[0] = g->pend[--g->npend];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct pend t;
+		if (l < g->npend && pend_before(&g->pend[l], &g->pend[m]))
+			m = l;
+		if (r < g->npend && pend_before(&g->pend[r], &g->pend[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = g->pend[i];
+		g->pend[i] = g->pend[m];
+		g->pend[m] = t;
+		i = m;
+	}
+}
+
+/* Writes every queued record earlier than until. */
+static void pend_flush(struct gen *g, int64_t until)
+{
+	char qname[256];
+
+	while (g->npend && g->pend[0].ts < until) {
+		const struct pend_rec *r = (const void *)(g->arena + g->pend[0].off);
+		const uint8_t *payload = (const uint8_t *)(r + 1) + r->qname_len;
+
+		if (r->kind == 1) {
+			scenario_pcap_tcp(&g->pcap, r->ts, &r->src, &r->dst, r->sport, r->dport,
+			                  r->tcp_flags, r->seq, r->ack, payload, r->len);
+		} else {
+			struct scenario_pkt pk = {0};
+
+			pk.ts_ns = r->ts;
+			pk.src = r->src;
+			pk.dst = r->dst;
+			pk.sport = r->sport;
+			pk.dport = r->dport;
+			pk.tcp = r->tcp;
+			pk.dns = payload;
+			pk.dns_len = r->len;
+			memcpy(qname, r + 1, r->qname_len);
+			qname[r->qname_len] = '\0';
+			if ((r->outs & OUT_PCAP) && !pk.tcp)
+				scenario_pcap_udp(&g->pcap, &pk);
+			if (r->outs & OUT_TAP)
+				scenario_dnstap_msg(&g->dnstap, "resolver1", r->tap_type, &pk,
+				                    r->response);
+			if (r->outs & OUT_LOG)
+				scenario_log_query(&g->log, &pk, qname, r->qtype, r->rd, r->edns);
+		}
+		pend_pop(g);
+	}
+	if (!g->npend)
+		g->arena_used = 0;
+}
+
 static void emit(struct gen *g, const struct scenario_pkt *pk, int outs, unsigned tap_type,
                  int response, const char *qname, uint16_t qtype, int rd, int edns)
 {
+	struct pend_rec r;
+	size_t ql = qname ? strlen(qname) : 0;
+
+	if (ql > 255 || pk->dns_len > SCEN_MSG_MAX)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.ts = pk->ts_ns;
+	r.src = pk->src;
+	r.dst = pk->dst;
+	r.sport = pk->sport;
+	r.dport = pk->dport;
+	r.qtype = qtype;
+	r.qname_len = (uint16_t)ql;
+	r.len = (uint16_t)pk->dns_len;
+	r.outs = (uint8_t)outs;
+	r.tap_type = (uint8_t)tap_type;
+	r.response = (uint8_t)response;
+	r.rd = (uint8_t)rd;
+	r.edns = (uint8_t)edns;
+	r.tcp = pk->tcp;
+	pend_push(g, &r, qname, pk->dns);
 	g->res->stats.messages++;
-	if (outs & OUT_PCAP) {
+	if (outs & OUT_PCAP)
 		g->res->stats.pcap_packets++;
-		if (!pk->tcp)
-			scenario_pcap_udp(&g->pcap, pk);
-	}
-	if (outs & OUT_TAP)
-		scenario_dnstap_msg(&g->dnstap, "resolver1", tap_type, pk, response);
-	if (outs & OUT_LOG)
-		scenario_log_query(&g->log, pk, qname, qtype, rd, edns);
+}
+
+/* Queues a TCP segment for the capture. */
+static void tcp_seg(struct gen *g, int64_t ts, const struct dh_addr *src, const struct dh_addr *dst,
+                    uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
+                    const uint8_t *payload, size_t plen)
+{
+	struct pend_rec r;
+
+	if (plen > SCEN_MSG_MAX + 2)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.kind = 1;
+	r.ts = ts;
+	r.src = *src;
+	r.dst = *dst;
+	r.sport = sport;
+	r.dport = dport;
+	r.tcp_flags = flags;
+	r.seq = seq;
+	r.ack = ack;
+	r.len = (uint16_t)plen;
+	pend_push(g, &r, NULL, payload);
 }
 
 /* A lookup: who asks what. */
@@ -640,17 +869,18 @@ static int resolve(struct gen *g, int64_t t, const struct dh_addr *src, const st
 		uint8_t seg[SCEN_MSG_MAX + 2];
 
 		/* RFC 7766: handshake, then the message behind its length. */
-		scenario_pcap_tcp(&g->pcap, t - 300000, src, res, pk.sport, 53, 0x02, seq_c, 0,
-		                  NULL, 0);
-		scenario_pcap_tcp(&g->pcap, t - 200000, res, src, 53, pk.sport, 0x12, seq_s,
-		                  seq_c + 1, NULL, 0);
+		tcp_seg(g, t, src, res, pk.sport, 53, 0x02, seq_c, 0, NULL, 0);
+		tcp_seg(g, t + 100000, res, src, 53, pk.sport, 0x12, seq_s, seq_c + 1, NULL, 0);
 		seg[0] = (uint8_t)(n >> 8);
 		seg[1] = (uint8_t)n;
 		memcpy(seg + 2, g->qbuf, (size_t)n);
-		scenario_pcap_tcp(&g->pcap, t, src, res, pk.sport, 53, 0x18, seq_c + 1, seq_s + 1,
-		                  seg, (size_t)n + 2);
+		tcp_seg(g, t + 200000, src, res, pk.sport, 53, 0x18, seq_c + 1, seq_s + 1, seg,
+		        (size_t)n + 2);
 		g->res->stats.pcap_packets += 2;
 		g->res->stats.tcp_queries++;
+		/* The query follows the handshake. */
+		t += 200000;
+		pk.ts_ns = t;
 	}
 	emit(g, &pk, OUT_PCAP | OUT_TAP | OUT_LOG, 5, 0, l->qname, l->qtype, 1, l->edns);
 	g->res->stats.client_queries++;
@@ -739,13 +969,10 @@ static int resolve(struct gen *g, int64_t t, const struct dh_addr *src, const st
 		seg[0] = (uint8_t)(n >> 8);
 		seg[1] = (uint8_t)n;
 		memcpy(seg + 2, g->rbuf, (size_t)n);
-		scenario_pcap_tcp(&g->pcap, tr, res, src, 53, pk.dport, 0x18, seq_s + 1, cend, seg,
-		                  (size_t)n + 2);
-		scenario_pcap_tcp(&g->pcap, tr + 100000, src, res, pk.dport, 53, 0x11, cend, send,
-		                  NULL, 0);
-		scenario_pcap_tcp(&g->pcap, tr + 200000, res, src, 53, pk.dport, 0x11, send,
-		                  cend + 1, NULL, 0);
-		g->res->stats.pcap_packets += 3;
+		tcp_seg(g, tr, res, src, 53, pk.dport, 0x18, seq_s + 1, cend, seg, (size_t)n + 2);
+		tcp_seg(g, tr + 100000, src, res, pk.dport, 53, 0x11, cend, send, NULL, 0);
+		tcp_seg(g, tr + 200000, res, src, 53, pk.dport, 0x11, send, cend + 1, NULL, 0);
+		g->res->stats.pcap_packets += 2;
 	}
 	emit(g, &pk, OUT_PCAP | OUT_TAP, 6, 1, NULL, 0, 0, 0);
 	return rcode;
@@ -919,8 +1146,8 @@ static void flood_packet(struct gen *g, struct scenario_bot *b, const struct sce
 
 	addr4(&s, (uint8_t)(1 + h % 223), (uint8_t)(h >> 8), (uint8_t)(h >> 16),
 	      (uint8_t)(h >> 24));
-	scenario_pcap_tcp(&g->pcap, t, &s, &a->addr, (uint16_t)(1024 + (h >> 32) % 60000), 80, 0x02,
-	                  (uint32_t)(h >> 16), 0, NULL, 0);
+	tcp_seg(g, t, &s, &a->addr, (uint16_t)(1024 + (h >> 32) % 60000), 80, 0x02,
+	        (uint32_t)(h >> 16), 0, NULL, 0);
 	b->flood++;
 	g->res->stats.flood_packets++;
 	g->res->stats.pcap_packets++;
@@ -1497,6 +1724,7 @@ int scenario_run(const struct scenario_config *cfg, const char *dir, struct scen
 
 		if (t >= g->end_ns)
 			break;
+		pend_flush(g, t);
 		switch (ag->kind) {
 		case AG_CLIENT:
 		case AG_FORWARDER:
@@ -1516,6 +1744,11 @@ int scenario_run(const struct scenario_config *cfg, const char *dir, struct scen
 		if (ag->next_ns <= t)
 			ag->next_ns = t + 1;
 		heap_down(g, 0);
+	}
+	pend_flush(g, INT64_MAX);
+	if (g->err) {
+		rc = g->err;
+		goto out;
 	}
 	res->stats.bytes_pcap = g->pcap.bytes;
 	res->stats.bytes_dnstap = g->dnstap.bytes;
@@ -1541,6 +1774,9 @@ out:
 		free(g->heap);
 		free(g->zipf_cdf);
 		free(g->cache);
+		free(g->arena);
+		free(g->arena2);
+		free(g->pend);
 		free(g);
 	}
 	if (rc < 0) {

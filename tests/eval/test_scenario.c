@@ -190,6 +190,7 @@ static void test_deterministic(void **state)
 /* Everything read back from one output. */
 struct readback {
 	uint64_t events, malformed;
+	uint64_t backwards; /* events earlier than the one before */
 	uint64_t *client_q; /* keys of client queries to the resolver */
 	size_t nclient_q;
 	uint64_t *upstream_q; /* keys of the resolver's queries */
@@ -225,6 +226,7 @@ static void read_back(const char *dir, const char *name, const struct scenario_r
 	struct ev_event *ev = malloc(sizeof(*ev));
 	char path[512];
 	size_t cap = 1 << 16;
+	int64_t last = 0;
 	int rc;
 
 	memset(&opt, 0, sizeof(opt));
@@ -237,6 +239,9 @@ static void read_back(const char *dir, const char *name, const struct scenario_r
 	assert_int_equal(src_open(&r, path, "auto", &opt), 0);
 	while ((rc = src_next(r, ev)) == 1) {
 		int q = !(ev->msg.flags & 0x8000);
+		if (ev->ts_ns < last)
+			rb->backwards++;
+		last = ev->ts_ns;
 		rb->events++;
 		if (ev->msg.err)
 			rb->malformed++;
@@ -294,6 +299,11 @@ static void test_outputs_agree(void **state)
 	assert_int_equal(pc.malformed, 0);
 	assert_int_equal(lg.malformed, 0);
 	assert_int_equal(tap.malformed, 0);
+	/* Written in the order things happened, as a sensor or server
+	 * would (the log to the millisecond, which it keeps). */
+	assert_int_equal(pc.backwards, 0);
+	assert_int_equal(lg.backwards, 0);
+	assert_int_equal(tap.backwards, 0);
 	/* Every DNS message is in the capture; the dnstap lacks only the
 	 * direct exchanges the resolver never saw; the log has the client
 	 * queries only. */
