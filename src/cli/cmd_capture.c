@@ -125,7 +125,7 @@ int cmd_capture(int argc, char **argv)
 	struct src_options sopt;
 	struct cli_bad bad = {0};
 	const char *iface = NULL, *dir = NULL;
-	int json = 0, quiet = 0, c, rc = CLI_EXIT_OK, in_file = 0;
+	int json = 0, quiet = 0, c, rc = CLI_EXIT_OK, in_file = 0, e;
 	uint64_t count = 0, duration = 0, v, n = 0, since_ckpt = 0, drops = 0;
 	struct src_live *live = NULL;
 	struct store *st = NULL;
@@ -202,10 +202,24 @@ int cmd_capture(int argc, char **argv)
 		rc = CLI_EXIT_RUNTIME;
 		goto out;
 	}
+	/* The interface first: a capture that cannot start leaves no trace
+	 * in the store. */
+	e = src_live_open(&live, iface, &sopt, perr, sizeof(perr));
+	if (e == DH_EMALFORMED) {
+		cli_err("--filter: %s", perr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (e != 0) {
+		cli_err("%s: cannot capture: %s%s%s", iface, dh_strerror(e), perr[0] ? ": " : "",
+		        perr);
+		rc = CLI_EXIT_RUNTIME;
+		goto out;
+	}
 	if (dir) {
 		uint8_t key[16];
 		uint64_t skip = 0;
-		int e = store_open(&st, dir, STORE_CREATE);
+		e = store_open(&st, dir, STORE_CREATE);
 		if (e != 0) {
 			cli_err("%s: cannot open the store: %s", dir, dh_strerror(e));
 			rc = CLI_EXIT_RUNTIME;
@@ -219,13 +233,6 @@ int cmd_capture(int argc, char **argv)
 			goto out;
 		}
 		in_file = 1;
-	}
-	int e = src_live_open(&live, iface, &sopt, perr, sizeof(perr));
-	if (e != 0) {
-		cli_err("%s: cannot capture: %s%s%s", iface, dh_strerror(e), perr[0] ? ": " : "",
-		        perr);
-		rc = CLI_EXIT_RUNTIME;
-		goto out;
 	}
 	cli_catch_signals();
 	/* Named observers are shown, as several sensors' outputs get merged. */

@@ -84,7 +84,18 @@ def read(name):
         return f.read()
 
 
-def send_until_seen(names, deadline=8.0):
+def exited_early(p):
+    """Skips when the capture could not start for lack of permission,
+    fails when it stopped for another reason."""
+    if p.poll() is None:
+        return
+    e = read('err.txt')
+    if 'not permitted' in e or 'ermission' in e:
+        skip('capturing on lo is not permitted here: ' + e.strip())
+    fail('capture exited early (exit %d): %s' % (p.returncode, e))
+
+
+def send_until_seen(p, names, deadline=8.0):
     """Sends the queries until the capture is up (its first packets may
     go by before libpcap is active), then once more each as the test."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -92,6 +103,7 @@ def send_until_seen(names, deadline=8.0):
     while time.time() < end:
         s.sendto(query(0x7777, 'probe.live.test'), ('127.0.0.1', PORT))
         time.sleep(0.1)
+        exited_early(p)
         if 'probe.live.test' in read('out.jsonl'):
             break
     for i, n in enumerate(names):
@@ -106,12 +118,8 @@ def case_capture():
     # --count stops the capture by itself after the probes and the queries.
     p, out, err = start_capture('--duration', '15')
     time.sleep(0.3)
-    if p.poll() is not None:
-        e = read('err.txt')
-        if 'not permitted' in e or 'ermission' in e or 'cannot capture' in e:
-            skip('capturing on lo is not permitted here: ' + e.strip())
-        fail('capture exited early: ' + e)
-    send_until_seen(names)
+    exited_early(p)
+    send_until_seen(p, names)
 
     def all_seen():
         return all(('"qname":"%s."' % n.lower()) in read('out.jsonl') for n in names)
