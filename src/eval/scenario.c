@@ -9,7 +9,7 @@
  * zone's delegation is not cached, then the authoritative answer), then
  * the answer to the client. Addresses come from documentation and
  * benchmarking ranges (RFC 5737, RFC 2544, RFC 3849) and private ones
- * (RFC 1918, RFC 4193), so a scenario never names a real host.
+ * (RFC 1918, RFC 4193), so no scenario packet is addressed to a real host.
  */
 #include <errno.h>
 #include <math.h>
