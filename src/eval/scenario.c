@@ -1013,6 +1013,27 @@ static int client_send(struct gen *g, struct agent *ag, int64_t t, const struct 
 		direct_exchange(g, t, src, &pub, l, 1, &rcode);
 		return rcode;
 	}
+	if (ag->kind == AG_FORWARDER) {
+		/* A forwarder answers its own clients from its cache and
+		 * asks the resolver only on a miss; its entries live for
+		 * what the resolver's answer had left. They share the
+		 * resolver's table, keyed apart by the forwarder. */
+		uint64_t key = cache_key(l->qname, l->qtype);
+		uint64_t fkey = key ^ (0x9e3779b97f4a7c15ull * (ag->host + 1ull));
+		struct cache_slot *fs = cache_find(g, fkey), *rs;
+		int rc;
+
+		if (fs->key == fkey && fs->expire_ns > t)
+			return 0;
+		rc = resolve(g, t, src, l, ans);
+		rs = cache_find(g, key);
+		if (rs->key == key) {
+			fs = cache_find(g, fkey);
+			fs->key = fkey;
+			fs->expire_ns = rs->expire_ns;
+		}
+		return rc;
+	}
 	return resolve(g, t, src, l, ans);
 }
 
