@@ -42,6 +42,11 @@
  * (macOS), as the tcpdump.org link-type list records. */
 #define BSD_AF_INET 2
 
+/* PKTAP: the smallest header that holds the fields read (length, record
+ * type, inner link type), and the record type of a packet. */
+#define PKTAP_MIN_LEN     12
+#define PKTAP_TYPE_PACKET 1
+
 struct cap_frame {
 	struct cap_stats stats;
 	struct cap_frag_table *frag; /* owned */
@@ -175,7 +180,7 @@ static void tcp_decode(struct cap_frame *f, const struct pkt *pk, const uint8_t 
 	seg.sport = cur_u16(&c);
 	seg.dport = cur_u16(&c);
 	seg.seq = cur_u32(&c);
-	cur_skip(&c, 4); /* acknowledgment number */
+	seg.ack = cur_u32(&c);
 	offflags = cur_u16(&c);
 	doff = (size_t)(offflags >> 12) * 4;
 	/* The data offset counts the header with its options (RFC 9293
@@ -195,6 +200,8 @@ static void tcp_decode(struct cap_frame *f, const struct pkt *pk, const uint8_t 
 		seg.flags |= CAP_TCP_SYN;
 	if (offflags & 0x04)
 		seg.flags |= CAP_TCP_RST;
+	if (offflags & 0x10)
+		seg.flags |= CAP_TCP_ACK;
 	seg.data = p + doff;
 	seg.len = n - doff;
 	if (seg.len > 0)
@@ -430,12 +437,106 @@ static void bsd_loop_decode(struct cap_frame *f, struct pkt *pk, struct cur *c)
 		f->stats.not_dns++;
 }
 
+static void link_decode(struct cap_frame *f, struct pkt *pk, int linktype, const uint8_t *frame,
+                        size_t caplen, int nested);
+
+/*
+ * Apple's PKTAP (LINKTYPE_PKTAP, and DLT_USER2 where macOS wrote its own
+ * DLT_PKTAP number): a header of pth_length bytes, then the packet with
+ * the link type pth_dlt. The fields are in the writer's byte order, which
+ * the file header gives but a frame does not; the length tells it, as
+ * the header is at least 12 bytes and no longer than the frame, and the
+ * other order makes it 16 Mi or more for any length below 64 Ki. The
+ * header is checked only so far as its fields are used.
+ */
+static void pktap_decode(struct cap_frame *f, struct pkt *pk, const uint8_t *frame, size_t caplen)
+{
+	struct cur be, le;
+	uint32_t hlen, type, dlt;
+
+	cur_init(&be, frame, caplen);
+	le = be;
+	hlen = cur_u32le(&le);
+	type = cur_u32le(&le);
+	dlt = cur_u32le(&le);
+	if (le.err || hlen < PKTAP_MIN_LEN || hlen > caplen) {
+		hlen = cur_u32(&be);
+		type = cur_u32(&be);
+		dlt = cur_u32(&be);
+		if (be.err || hlen < PKTAP_MIN_LEN || hlen > caplen) {
+			f->stats.bad_link++;
+			return;
+		}
+	}
+	if (type != PKTAP_TYPE_PACKET) {
+		f->stats.not_dns++;
+		return;
+	}
+	link_decode(f, pk, (int)(dlt & 0x7fffffffu), frame + hlen, caplen - hlen, 1);
+}
+
+/* Strips the link layer of the given type. nested is set inside a PKTAP
+ * header, which may not hold a second one. */
+static void link_decode(struct cap_frame *f, struct pkt *pk, int linktype, const uint8_t *frame,
+                        size_t caplen, int nested)
+{
+	struct cur c;
+	uint16_t type;
+
+	cur_init(&c, frame, caplen);
+	switch (linktype) {
+	case CAP_LINK_EN10MB:
+		cur_skip(&c, 12); /* destination and source MAC */
+		type = cur_u16(&c);
+		ether_payload(f, pk, &c, type);
+		break;
+	case CAP_LINK_LINUX_SLL:
+		/* Packet type, ARPHRD type, address length, 8 address bytes,
+		 * then the protocol as an EtherType. */
+		cur_skip(&c, 14);
+		type = cur_u16(&c);
+		ether_payload(f, pk, &c, type);
+		break;
+	case CAP_LINK_LINUX_SLL2:
+		/* Protocol first, then reserved, interface index, ARPHRD type,
+		 * packet type, address length and 8 address bytes. */
+		type = cur_u16(&c);
+		cur_skip(&c, 18);
+		ether_payload(f, pk, &c, type);
+		break;
+	case CAP_LINK_RAW:
+	case CAP_LINK_RAW_BSD:
+	case CAP_LINK_RAW_OPENBSD:
+		ip_any_decode(f, pk, c.p, cur_left(&c));
+		break;
+	case CAP_LINK_IPV4:
+		ip4_decode(f, pk, c.p, cur_left(&c));
+		break;
+	case CAP_LINK_IPV6:
+		ip6_decode(f, pk, c.p, cur_left(&c));
+		break;
+	case CAP_LINK_NULL:
+	case CAP_LINK_LOOP:
+		bsd_loop_decode(f, pk, &c);
+		break;
+	case CAP_LINK_PKTAP:
+	case CAP_LINK_USER2:
+		if (!nested) {
+			pktap_decode(f, pk, frame, caplen);
+			break;
+		}
+		f->stats.bad_link++;
+		break;
+	default:
+		f->stats.bad_link++;
+		break;
+	}
+}
+
 void cap_frame_decode(struct cap_frame *f, int linktype, const uint8_t *frame, size_t caplen,
                       size_t origlen, int64_t ts_ns, uint64_t packet_no)
 {
 	struct pkt pk;
-	struct cur c;
-	uint16_t type;
 
 	f->have_udp = 0;
 	/* TCP messages not taken yet may still point into the last frame. */
@@ -453,46 +554,7 @@ void cap_frame_decode(struct cap_frame *f, int linktype, const uint8_t *frame, s
 		frame = empty;
 		caplen = 0;
 	}
-	cur_init(&c, frame, caplen);
-	switch (linktype) {
-	case CAP_LINK_EN10MB:
-		cur_skip(&c, 12); /* destination and source MAC */
-		type = cur_u16(&c);
-		ether_payload(f, &pk, &c, type);
-		break;
-	case CAP_LINK_LINUX_SLL:
-		/* Packet type, ARPHRD type, address length, 8 address bytes,
-		 * then the protocol as an EtherType. */
-		cur_skip(&c, 14);
-		type = cur_u16(&c);
-		ether_payload(f, &pk, &c, type);
-		break;
-	case CAP_LINK_LINUX_SLL2:
-		/* Protocol first, then reserved, interface index, ARPHRD type,
-		 * packet type, address length and 8 address bytes. */
-		type = cur_u16(&c);
-		cur_skip(&c, 18);
-		ether_payload(f, &pk, &c, type);
-		break;
-	case CAP_LINK_RAW:
-	case CAP_LINK_RAW_BSD:
-	case CAP_LINK_RAW_OPENBSD:
-		ip_any_decode(f, &pk, c.p, cur_left(&c));
-		break;
-	case CAP_LINK_IPV4:
-		ip4_decode(f, &pk, c.p, cur_left(&c));
-		break;
-	case CAP_LINK_IPV6:
-		ip6_decode(f, &pk, c.p, cur_left(&c));
-		break;
-	case CAP_LINK_NULL:
-	case CAP_LINK_LOOP:
-		bsd_loop_decode(f, &pk, &c);
-		break;
-	default:
-		f->stats.bad_link++;
-		break;
-	}
+	link_decode(f, &pk, linktype, frame, caplen, 0);
 }
 
 int cap_frame_next(struct cap_frame *f, struct cap_dns *msg)

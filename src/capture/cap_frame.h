@@ -26,8 +26,10 @@ enum {
 	CAP_LINK_RAW = 101,
 	CAP_LINK_LOOP = 108,
 	CAP_LINK_LINUX_SLL = 113,
+	CAP_LINK_USER2 = 149, /* macOS writes its DLT_PKTAP as this */
 	CAP_LINK_IPV4 = 228,
 	CAP_LINK_IPV6 = 229,
+	CAP_LINK_PKTAP = 258, /* Apple's PKTAP header before a packet */
 	CAP_LINK_LINUX_SLL2 = 276,
 };
 

@@ -9,10 +9,18 @@
  * length prefix of RFC 1035 section 4.2.2 (RFC 7766 section 8: several
  * messages may share a segment, one message may span several).
  *
+ * A stream whose start was not captured (no SYN), or that lost bytes the
+ * capture never saw, is resynchronised: the flow tries each segment start
+ * as the start of a message and takes the first whose length prefixes and
+ * DNS headers are plausible and frame the data that follows. A hole is
+ * given up when the receiver acknowledged the bytes in it (so the capture,
+ * not the network, lost them), when CAP_TCP_MAX_OOO segments wait behind
+ * it, or when it is older than CAP_TCP_HOLE_NS of capture time.
+ *
  * All memory is bounded: the number of flows, the bytes each flow may hold
  * in order and out of order, and the bytes of all flows together. A flow
  * idle for CAP_TCP_IDLE_NS of capture time, or closed by FIN or RST, is
- * released.
+ * released; what an idle flow still holds complete is handed out first.
  */
 #ifndef DH_CAPTURE_CAP_TCP_H
 #define DH_CAPTURE_CAP_TCP_H
@@ -32,17 +40,25 @@
 #define CAP_TCP_MAX_OOO_BYTES (128u * 1024u)
 /* All flows together: in-order buffers plus out-of-order segments. */
 #define CAP_TCP_MAX_BYTES (64u * 1024u * 1024u)
+/* A hole nothing fills for this long was lost by the capture. A sender
+ * retransmits after its retransmission timeout, at least 1 s by RFC 6298
+ * section 2.4 (200 ms on Linux); 2 s allows one back-off. */
+#define CAP_TCP_HOLE_NS (2LL * 1000000000LL)
+/* Segment starts a flow out of step tries as message starts at once. */
+#define CAP_TCP_MAX_MARKS 32
 
 enum {
 	CAP_TCP_FIN = 0x01,
 	CAP_TCP_SYN = 0x02,
 	CAP_TCP_RST = 0x04,
+	CAP_TCP_ACK = 0x10, /* ack is valid */
 };
 
 struct cap_tcp_seg {
 	struct dh_addr src, dst;
 	uint16_t sport, dport;
 	uint32_t seq;
+	uint32_t ack;        /* acknowledgment number, with CAP_TCP_ACK */
 	uint8_t flags;       /* CAP_TCP_* */
 	const uint8_t *data; /* borrowed for the call */
 	size_t len;
