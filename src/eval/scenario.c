@@ -620,7 +620,7 @@ static int build_answer(struct gen *g, const struct lookup *l, uint16_t id, int 
 		const char *zone = l->zone;
 		uint8_t soa[300];
 		int a, b;
-		uint32_t neg = *full_ttl;
+		uint32_t neg = ttl_left && ttl_left < *full_ttl ? ttl_left : *full_ttl;
 
 		if (l->cls == N_LITERAL) {
 			a = scenario_name_wire("a.root-servers.net", soa, sizeof(soa));
@@ -637,7 +637,7 @@ static int build_answer(struct gen *g, const struct lookup *l, uint16_t id, int 
 			return DH_ENAMELEN;
 		{
 			uint8_t *t = soa + a + b;
-			uint32_t v[5] = {2026030201u, 7200, 3600, 1209600, neg};
+			uint32_t v[5] = {2026030201u, 7200, 3600, 1209600, *full_ttl};
 			for (int k = 0; k < 5; k++) {
 				t[4 * k] = (uint8_t)(v[k] >> 24);
 				t[4 * k + 1] = (uint8_t)(v[k] >> 16);
