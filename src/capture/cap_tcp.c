@@ -429,9 +429,26 @@ static void marks_prune(struct tcp_flow *f)
 	}
 }
 
-/* Records that the buffer's bytes now end at next_seq, received at ts.
- * When the marks are full the oldest goes: its messages then carry the
- * time of the next one, a little late. */
+/* Makes room for one mark by merging one into the next: a start already
+ * rejected if there is one, else the oldest. The start at the front of
+ * the buffer stays, so a long message over many segments can still be
+ * confirmed from it; the merged chunk's messages carry the time of the
+ * next mark, a little late. */
+static void mark_forget_one(struct tcp_flow *f)
+{
+	unsigned i = 0;
+
+	for (unsigned k = 0; k + 1 < f->nmarks; k++) {
+		if (f->marks[k].bad) {
+			i = k;
+			break;
+		}
+	}
+	memmove(f->marks + i, f->marks + i + 1, (f->nmarks - i - 1) * sizeof(*f->marks));
+	f->nmarks--;
+}
+
+/* Records that the buffer's bytes now end at next_seq, received at ts. */
 static void mark_push(struct tcp_flow *f, int64_t ts, uint64_t packet_no)
 {
 	if (!f->marks) {
@@ -439,10 +456,8 @@ static void mark_push(struct tcp_flow *f, int64_t ts, uint64_t packet_no)
 		if (!f->marks)
 			return;
 	}
-	if (f->nmarks == CAP_TCP_MAX_MARKS) {
-		memmove(f->marks, f->marks + 1, (f->nmarks - 1) * sizeof(*f->marks));
-		f->nmarks--;
-	}
+	if (f->nmarks == CAP_TCP_MAX_MARKS)
+		mark_forget_one(f);
 	f->marks[f->nmarks].end = f->next_seq;
 	f->marks[f->nmarks].bad = 0;
 	f->marks[f->nmarks].ts = ts;
@@ -551,9 +566,8 @@ static void chunk_in_order(struct cap_tcp_table *t, struct tcp_flow *f, const ui
 	ext_save(t, f);
 	if (!f->synced) {
 		/* Out of step the buffer holds the starts in question: the
-		 * oldest go when there is no room for more. */
-		while (unread(f) > 0 &&
-		       (f->nmarks >= CAP_TCP_MAX_MARKS || n > TCP_BUF_MAX - unread(f)))
+		 * oldest go when there is no room for more bytes. */
+		while (unread(f) > 0 && n > TCP_BUF_MAX - unread(f))
 			drop_first_start(f);
 	}
 	f->next_seq += (uint32_t)n;

@@ -44,7 +44,8 @@
  * retransmits after its retransmission timeout, at least 1 s by RFC 6298
  * section 2.4 (200 ms on Linux); 2 s allows one back-off. */
 #define CAP_TCP_HOLE_NS (2LL * 1000000000LL)
-/* Segment starts a flow out of step tries as message starts at once. */
+/* Segment ends a flow remembers in its buffer: the times its messages
+ * carry, and out of step the segment starts tried as message starts. */
 #define CAP_TCP_MAX_MARKS 32
 
 enum {

@@ -269,20 +269,26 @@ size_t pkt_udp(uint8_t *out, uint16_t sport, uint16_t dport, const uint8_t *pl, 
 	return 8 + n;
 }
 
-size_t pkt_tcp(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
-               const uint8_t *pl, size_t n)
+size_t pkt_tcp_ack(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                   uint8_t flags, const uint8_t *pl, size_t n)
 {
 	memset(out, 0, 20);
 	put16(out, sport);
 	put16(out + 2, dport);
 	put32(out + 4, seq);
-	put32(out + 8, 1);
+	put32(out + 8, ack);
 	out[12] = 5 << 4;
-	out[13] = flags | 0x10; /* ACK */
+	out[13] = flags;
 	put16(out + 14, 65535);
 	if (n)
 		memcpy(out + 20, pl, n);
 	return 20 + n;
+}
+
+size_t pkt_tcp(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
+               const uint8_t *pl, size_t n)
+{
+	return pkt_tcp_ack(out, sport, dport, seq, 1, flags | 0x10, pl, n);
 }
 
 size_t pkt_ip4(uint8_t *out, const char *src, const char *dst, uint8_t proto, uint16_t id,

@@ -48,8 +48,12 @@ const char *capw_path(struct capw *w, int gzip);
 /* Packet building. Each returns the length written into out (which holds
  * at least 70000 bytes). */
 size_t pkt_udp(uint8_t *out, uint16_t sport, uint16_t dport, const uint8_t *pl, size_t n);
+/* TCP with the ACK flag and acknowledgment number 1. */
 size_t pkt_tcp(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
                const uint8_t *pl, size_t n);
+/* TCP with exactly the given flags (0x10 is ACK) and acknowledgment. */
+size_t pkt_tcp_ack(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                   uint8_t flags, const uint8_t *pl, size_t n);
 /* IPv4 header (with optlen bytes of options, a multiple of 4) around a
  * transport segment; fragoff is the raw flags-and-offset field. */
 size_t pkt_ip4(uint8_t *out, const char *src, const char *dst, uint8_t proto, uint16_t id,
