@@ -38,3 +38,6 @@ echo
 echo "== what did client 10.1.0.66 ask between 12:00 and 12:01 (traceback question)"
 $dh events --store "$work/store" --client 10.1.0.66 \
 	--since 2024-05-01T12:00:00Z --until 2024-05-01T12:01:00Z | head -5
+echo
+echo "== why traceback through DNS logs: the seed's end-to-end model (Fig. 13)"
+$dh sim fig13 | tail -4
