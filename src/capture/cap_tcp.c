@@ -847,7 +847,8 @@ static void note_ack(struct cap_tcp_table *t, const struct cap_tcp_seg *s, struc
 	}
 }
 
-/* An idle flow goes; the whole messages it still holds are handed out. */
+/* A flow that idled out or was reset goes; the whole messages it still
+ * holds are handed out. */
 static void flow_expire(struct cap_tcp_table *t, struct tcp_flow *f)
 {
 	if (!f->closed) {
@@ -879,8 +880,10 @@ void cap_tcp_segment(struct cap_tcp_table *t, const struct cap_tcp_seg *s)
 	if (s->flags & CAP_TCP_ACK)
 		note_ack(t, s, f);
 	if (s->flags & CAP_TCP_RST) {
+		/* Nothing follows a reset: holes are final, and the whole
+		 * messages behind them come out. */
 		if (f)
-			flow_release(t, f);
+			flow_expire(t, f);
 		return;
 	}
 	if (f && f->closed && !(s->flags & CAP_TCP_SYN))

@@ -308,6 +308,34 @@ static void test_hole_never_twice(void **state)
 	conn_free(&c);
 }
 
+/* A reset ends the stream: the messages behind a hole come out with it,
+ * the half message before the hole is counted as lost. */
+static void test_hole_reset(void **state)
+{
+	struct conn c;
+	size_t k;
+	uint32_t seq = 2;
+
+	(void)state;
+	conn_init(&c);
+	conn_seg(&c, 1, 1, 0, TH_SYN, NULL, 0, 0);
+	k = msg(buf, 30, 1);
+	conn_seg(&c, 1, seq, 0, 0, buf, 10, 1);
+	seq += (uint32_t)k;
+	seq += (uint32_t)msg(buf, 30, 2); /* lost, and the rest of 1 */
+	k = msg(buf, 30, 3);
+	conn_seg(&c, 1, seq, 0, 0, buf, k, 1);
+	assert_int_equal(c.n, 0);
+	conn_seg(&c, 1, seq + (uint32_t)k, 0, TH_RST, NULL, 0, 1);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].id, 3);
+	assert_int_equal(c.m[0].packet_no, 3);
+	assert_int_equal(conn_stats(&c)->tcp_gaps, 1);
+	conn_finish(&c);
+	assert_int_equal(c.n, 1);
+	conn_free(&c);
+}
+
 /*
  * The dnscap do1t-nosyn-1nolen case: the capture starts without the SYN
  * and its first segment is a query's body without the prefix (the id
@@ -653,6 +681,7 @@ int main(void)
 	    cmocka_unit_test(test_hole_times_out),
 	    cmocka_unit_test(test_hole_store_full),
 	    cmocka_unit_test(test_hole_never_twice),
+	    cmocka_unit_test(test_hole_reset),
 	    cmocka_unit_test(test_nosyn_mid_message),
 	    cmocka_unit_test(test_nosyn_pipelined),
 	    cmocka_unit_test(test_nosyn_final),
