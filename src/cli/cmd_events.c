@@ -28,6 +28,8 @@ static const char usage[] =
     "  --until T          before time T\n"
     "  --limit N          at most N events\n"
     "  --json             JSON lines (fields: see dnshound(1))\n"
+    "  --brief            without ports, ids, records, sizes and EDNS: what traceback\n"
+    "                     needs, read from the store\'s client-ordered copy (fast)\n"
     "  -h, --help         this text\n";
 
 struct print_ctx {
@@ -72,24 +74,19 @@ static int normalise_name(const char *in, char *out, size_t len)
 int cmd_events(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"store", required_argument, NULL, 'S'},
-	    {"client", required_argument, NULL, 'c'},
-	    {"server", required_argument, NULL, 'v'},
-	    {"qname", required_argument, NULL, 'n'},
-	    {"observer", required_argument, NULL, 'o'},
-	    {"since", required_argument, NULL, 's'},
-	    {"until", required_argument, NULL, 'u'},
-	    {"limit", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"store", required_argument, NULL, 'S'},    {"client", required_argument, NULL, 'c'},
+	    {"server", required_argument, NULL, 'v'},   {"qname", required_argument, NULL, 'n'},
+	    {"observer", required_argument, NULL, 'o'}, {"since", required_argument, NULL, 's'},
+	    {"until", required_argument, NULL, 'u'},    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},           {"brief", no_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	struct store_query q;
 	struct print_ctx p;
 	char qname[DNS_NAME_TEXT_MAX];
 	const char *dir = NULL;
 	struct store *s = NULL;
-	int c, rc = CLI_EXIT_OK;
+	int c, rc = CLI_EXIT_OK, brief = 0;
 
 	memset(&q, 0, sizeof(q));
 	q.since_ns = INT64_MIN;
@@ -140,6 +137,9 @@ int cmd_events(int argc, char **argv)
 		case 'j':
 			p.json = 1;
 			break;
+		case 'b':
+			brief = 1;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
@@ -161,7 +161,8 @@ int cmd_events(int argc, char **argv)
 	}
 	ev_formatter_init(&p.fmt, EV_FMT_OBSERVER);
 	dh_buf_init(&p.out);
-	e = store_query_run(s, &q, print_event, &p);
+	e = brief ? store_query_brief(s, &q, print_event, &p)
+	          : store_query_run(s, &q, print_event, &p);
 	if (e < 0) {
 		cli_err("%s: query failed: %s", dir, dh_strerror(e));
 		rc = CLI_EXIT_RUNTIME;

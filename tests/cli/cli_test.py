@@ -144,6 +144,11 @@ def case_ingest_events():
     client = '10.1.0.66'
     p = run('events', '--store', store, '--client', client, '--json')
     sel = [json.loads(x) for x in p.stdout.splitlines()]
+    p = run('events', '--store', store, '--client', client, '--json', '--brief')
+    brief = [json.loads(x) for x in p.stdout.splitlines()]
+    short = lambda e: (e['ts_ns'], e['src'], e['dst'], e['qr'], e['qname'], e['qtype'],
+                       e['rcode'], e['observer'])
+    check(list(map(short, brief)) == list(map(short, sel)), '--brief differs from full')
     want = [e for e in decoded if (e['qr'] == 0 and e['src'] == client) or
             (e['qr'] == 1 and e['dst'] == client)]
     check(len(sel) == len(want) and len(sel) > 0,
