@@ -554,9 +554,13 @@ static void ext_save(struct cap_tcp_table *t, struct tcp_flow *f)
 static void chunk_in_order(struct cap_tcp_table *t, struct tcp_flow *f, const uint8_t *p, size_t n,
                            int borrow, int64_t ts, uint64_t packet_no)
 {
-	if (f->synced && borrow && unread(f) == 0) {
+	if (borrow && unread(f) == 0 && (f->synced || chain_check(p, n, 0) == CHAIN_YES)) {
 		/* The common case, a segment starting a message with nothing
-		 * buffered: no copy unless a message stays unfinished. */
+		 * buffered: no copy unless a message stays unfinished. Out of
+		 * step, a segment that confirms its own start (a capture that
+		 * joins connections without their SYN, as most long-lived
+		 * ones are) takes the same path. */
+		f->synced = 1;
 		f->nmarks = 0;
 		f->ext = p;
 		f->ext_len = n;
