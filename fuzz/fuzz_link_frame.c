@@ -18,10 +18,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int linktypes[] = {
-    CAP_LINK_EN10MB,      CAP_LINK_RAW,  CAP_LINK_LINUX_SLL,
-    CAP_LINK_LINUX_SLL2,  CAP_LINK_NULL, CAP_LINK_LOOP,
-    CAP_LINK_IPV4,        CAP_LINK_IPV6, CAP_LINK_RAW_BSD,
-    CAP_LINK_RAW_OPENBSD, 105, /* unknown: counted */
+    CAP_LINK_EN10MB,
+    CAP_LINK_RAW,
+    CAP_LINK_LINUX_SLL,
+    CAP_LINK_LINUX_SLL2,
+    CAP_LINK_NULL,
+    CAP_LINK_LOOP,
+    CAP_LINK_IPV4,
+    CAP_LINK_IPV6,
+    CAP_LINK_RAW_BSD,
+    CAP_LINK_RAW_OPENBSD,
+    105, /* unknown: counted */
+    CAP_LINK_PKTAP,
+    CAP_LINK_USER2,
 };
 
 static size_t drain(struct cap_frame *f)

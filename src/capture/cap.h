@@ -5,7 +5,7 @@
  * nanosecond timestamps, optionally gzip-compressed) and hands out one DNS
  * message at a time, with the addresses and ports it travelled between.
  * Underneath it strips the link layer (Ethernet, 802.1Q/QinQ, Linux cooked
- * v1 and v2, raw IP, BSD loopback/NULL), IPv4 with options and IPv6 with
+ * v1 and v2, raw IP, BSD loopback/NULL, Apple PKTAP), IPv4 with options and IPv6 with
  * extension headers, reassembles IP fragments, and takes DNS from UDP on
  * the watched ports and from TCP streams (2-byte length prefix, several
  * messages in one segment, messages split over segments, segments out of
