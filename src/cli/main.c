@@ -3,6 +3,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli/cli.h"
 
@@ -38,8 +41,25 @@ static void usage(FILE *f)
 	      f);
 }
 
+/*
+ * The store builds each segment in large buffers and frees them when the
+ * segment is written. glibc serves such blocks with mmap() and returns them
+ * at once, so every segment pays again for zero-filled pages: 9% of ingest
+ * in perf. Keeping freed memory in the heap instead made ingest of the
+ * benchmark capture 8% cheaper (BENCHMARKS.md); peak memory is unchanged,
+ * since the same buffers are reused.
+ */
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+	tune_malloc();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
