@@ -62,6 +62,11 @@ struct src_ops {
 	void (*close)(void *ctx);
 };
 
+/* Internal to the source layer: fills ev from a message the capture layer
+ * found (a file's or a live interface's) and parses it. Returns
+ * dns_parse()'s result; ev->msg refers into d->data. */
+int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d, const char *observer);
+
 extern const struct src_ops src_pcap_ops;
 extern const struct src_ops src_bind_ops;
 extern const struct src_ops src_unbound_ops;

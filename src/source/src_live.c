@@ -83,20 +83,7 @@ int src_live_next(struct src_live *s, struct ev_event *ev, int timeout_ms)
 			report(s, d.packet_no, DH_ETRUNC);
 			continue;
 		}
-		ev->ts_ns = d.ts_ns;
-		if (s->opt.observer)
-			snprintf(ev->observer, sizeof(ev->observer), "%s", s->opt.observer);
-		else
-			ev->observer[0] = '\0';
-		ev->role = EV_ROLE_UNKNOWN;
-		ev->transport = d.transport;
-		ev->src = d.src;
-		ev->dst = d.dst;
-		ev->sport = d.sport;
-		ev->dport = d.dport;
-		ev->size = (uint32_t)d.len;
-		ev->rtt_ns = -1;
-		if (dns_parse(&ev->msg, d.data, d.len) != 0) {
+		if (src__event_from_cap(ev, &d, s->opt.observer) != 0) {
 			s->malformed++;
 			report(s, d.packet_no, ev->msg.err);
 		}

@@ -19,6 +19,24 @@ struct pcap_src {
 	uint64_t short_msgs;
 };
 
+int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d, const char *observer)
+{
+	ev->ts_ns = d->ts_ns;
+	if (observer)
+		snprintf(ev->observer, sizeof(ev->observer), "%s", observer);
+	else
+		ev->observer[0] = '\0';
+	ev->role = EV_ROLE_UNKNOWN;
+	ev->transport = d->transport;
+	ev->src = d->src;
+	ev->dst = d->dst;
+	ev->sport = d->sport;
+	ev->dport = d->dport;
+	ev->size = (uint32_t)d->len;
+	ev->rtt_ns = -1;
+	return dns_parse(&ev->msg, d->data, d->len);
+}
+
 static int pcap_probe(const uint8_t *h, size_t len)
 {
 	static const uint8_t magics[][4] = {
@@ -95,20 +113,7 @@ static int pcap_next(void *ctx, struct ev_event *ev)
 			report(s, d.packet_no, DH_ETRUNC);
 			continue;
 		}
-		ev->ts_ns = d.ts_ns;
-		if (s->opt.observer)
-			snprintf(ev->observer, sizeof(ev->observer), "%s", s->opt.observer);
-		else
-			ev->observer[0] = '\0';
-		ev->role = EV_ROLE_UNKNOWN;
-		ev->transport = d.transport;
-		ev->src = d.src;
-		ev->dst = d.dst;
-		ev->sport = d.sport;
-		ev->dport = d.dport;
-		ev->size = (uint32_t)d.len;
-		ev->rtt_ns = -1;
-		if (dns_parse(&ev->msg, d.data, d.len) != 0) {
+		if (src__event_from_cap(ev, &d, s->opt.observer) != 0) {
 			s->malformed++;
 			report(s, d.packet_no, ev->msg.err);
 		}
