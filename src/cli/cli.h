@@ -26,12 +26,16 @@ int cli_add_port(struct cap_options *opt, const char *text);
 int cli_source_option(int c, const char *arg, struct src_options *opt);
 
 /* getopt_long entries and help text of those options. */
-#define CLI_SOURCE_LONGOPTS                                                                        \
-	{"port", required_argument, NULL, 'p'}, {"observer", required_argument, NULL, 'o'},        \
-	    {"year", required_argument, NULL, 'Y'}, {"tz", required_argument, NULL, 'Z'},          \
-	{                                                                                          \
-		"log-role", required_argument, NULL, 'R'                                           \
-	}
+/* clang-format off */
+#define CLI_SOURCE_LONGOPTS                                                    \
+	{"port", required_argument, NULL, 'p'},                                \
+	{"observer", required_argument, NULL, 'o'},                            \
+	{"year", required_argument, NULL, 'Y'},                                \
+	{"tz", required_argument, NULL, 'Z'},                                  \
+	{"log-role", required_argument, NULL, 'R'},                            \
+	{"resolver", required_argument, NULL, 'V'},                            \
+	{"auth", required_argument, NULL, 'A'}
+/* clang-format on */
 #define CLI_SOURCE_HELP                                                                            \
 	"  --format F         input format: auto (default), pcap, dnstap, bind, unbound,\n"        \
 	"                     dnsmasq, zeek, eve\n"                                                \
@@ -41,7 +45,10 @@ int cli_source_option(int c, const char *arg, struct src_options *opt);
 	"                     year, or last year for dates more than a day ahead\n"                \
 	"  --tz +HH:MM        zone of log times that have none (default UTC)\n"                    \
 	"  --log-role ROLE    role of BIND query-log lines (client_query, auth_query;\n"           \
-	"                     default: from the RD flag)\n"
+	"                     default: from the RD flag)\n"                                        \
+	"  --resolver IP      a resolver on the wire: captured messages to and from it\n"          \
+	"                     get client roles, its own upstream ones resolver roles\n"            \
+	"  --auth IP          an authoritative server on the wire (auth roles)\n"
 
 /* Parses a time option value; prints a message naming opt on error. */
 int cli_parse_time(const char *opt, const char *text, int64_t *ts_ns);

@@ -215,6 +215,23 @@ int cli_source_option(int c, const char *arg, struct src_options *opt)
 		opt->log_role = role;
 		return 1;
 	}
+	case 'V':
+	case 'A': {
+		struct dh_addr *list = c == 'V' ? opt->resolvers : opt->auths;
+		unsigned *n = c == 'V' ? &opt->nresolvers : &opt->nauths;
+		if (*n >= SRC_SERVERS_MAX) {
+			cli_err("--%s: at most %d addresses", c == 'V' ? "resolver" : "auth",
+			        SRC_SERVERS_MAX);
+			return -1;
+		}
+		if (dh_addr_parse(&list[*n], arg) != 0) {
+			cli_err("--%s: '%s' is not an IP address", c == 'V' ? "resolver" : "auth",
+			        arg);
+			return -1;
+		}
+		(*n)++;
+		return 1;
+	}
 	default:
 		return 0;
 	}

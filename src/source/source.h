@@ -17,6 +17,8 @@
 #include "capture/cap.h"
 #include "event/event.h"
 
+#define SRC_SERVERS_MAX 16
+
 struct src_options {
 	struct cap_options cap; /* ports and capture settings */
 	const char *observer;   /* observer name for the events; NULL = "" */
@@ -39,6 +41,13 @@ struct src_options {
 	const char *live_filter; /* BPF filter text; NULL = the watched ports */
 	unsigned live_snaplen;   /* 0 = whole frames */
 	unsigned live_buffer_mb; /* kernel buffer in MiB; 0 = 32 */
+	/* Captures cannot tell a stub's query from a resolver's upstream one
+	 * by themselves; the addresses of the resolvers and authoritative
+	 * servers on the wire can (src__event_from_cap()). */
+	struct dh_addr resolvers[SRC_SERVERS_MAX];
+	unsigned nresolvers;
+	struct dh_addr auths[SRC_SERVERS_MAX];
+	unsigned nauths;
 };
 
 struct src_stats {
@@ -63,9 +72,11 @@ struct src_ops {
 };
 
 /* Internal to the source layer: fills ev from a message the capture layer
- * found (a file's or a live interface's) and parses it. Returns
- * dns_parse()'s result; ev->msg refers into d->data. */
-int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d, const char *observer);
+ * found (a file's or a live interface's), parses it, and gives it a role
+ * from opt's resolver and server addresses. Returns dns_parse()'s result;
+ * ev->msg refers into d->data. */
+int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d,
+                        const struct src_options *opt);
 
 extern const struct src_ops src_pcap_ops;
 extern const struct src_ops src_bind_ops;

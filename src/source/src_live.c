@@ -83,7 +83,7 @@ int src_live_next(struct src_live *s, struct ev_event *ev, int timeout_ms)
 			report(s, d.packet_no, DH_ETRUNC);
 			continue;
 		}
-		if (src__event_from_cap(ev, &d, s->opt.observer) != 0) {
+		if (src__event_from_cap(ev, &d, &s->opt) != 0) {
 			s->malformed++;
 			report(s, d.packet_no, ev->msg.err);
 		}

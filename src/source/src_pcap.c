@@ -19,14 +19,40 @@ struct pcap_src {
 	uint64_t short_msgs;
 };
 
-int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d, const char *observer)
+static int listed(const struct dh_addr *a, const struct dh_addr *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (dh_addr_equal(a, &list[i]))
+			return 1;
+	return 0;
+}
+
+/* The role of a captured message, from where it went: to or from a
+ * resolver's service address is the client side (the seeds' "recursive"
+ * query), from the resolver to elsewhere its upstream ("iterative") side,
+ * to or from an authoritative server the authoritative side. */
+static unsigned role_of(const struct ev_event *ev, const struct src_options *opt)
+{
+	int response = dns_msg_is_response(&ev->msg);
+	const struct dh_addr *server = response ? &ev->src : &ev->dst;
+	const struct dh_addr *client = response ? &ev->dst : &ev->src;
+
+	if (listed(server, opt->resolvers, opt->nresolvers))
+		return response ? EV_ROLE_CLIENT_RESPONSE : EV_ROLE_CLIENT_QUERY;
+	if (listed(client, opt->resolvers, opt->nresolvers))
+		return response ? EV_ROLE_RESOLVER_RESPONSE : EV_ROLE_RESOLVER_QUERY;
+	if (listed(server, opt->auths, opt->nauths))
+		return response ? EV_ROLE_AUTH_RESPONSE : EV_ROLE_AUTH_QUERY;
+	return EV_ROLE_UNKNOWN;
+}
+
+int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d, const struct src_options *opt)
 {
 	ev->ts_ns = d->ts_ns;
-	if (observer)
-		snprintf(ev->observer, sizeof(ev->observer), "%s", observer);
+	if (opt->observer)
+		snprintf(ev->observer, sizeof(ev->observer), "%s", opt->observer);
 	else
 		ev->observer[0] = '\0';
-	ev->role = EV_ROLE_UNKNOWN;
 	ev->transport = d->transport;
 	ev->src = d->src;
 	ev->dst = d->dst;
@@ -34,7 +60,9 @@ int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d, const char
 	ev->dport = d->dport;
 	ev->size = (uint32_t)d->len;
 	ev->rtt_ns = -1;
-	return dns_parse(&ev->msg, d->data, d->len);
+	int rc = dns_parse(&ev->msg, d->data, d->len);
+	ev->role = (uint8_t)(opt->nresolvers || opt->nauths ? role_of(ev, opt) : EV_ROLE_UNKNOWN);
+	return rc;
 }
 
 static int pcap_probe(const uint8_t *h, size_t len)
@@ -113,7 +141,7 @@ static int pcap_next(void *ctx, struct ev_event *ev)
 			report(s, d.packet_no, DH_ETRUNC);
 			continue;
 		}
-		if (src__event_from_cap(ev, &d, s->opt.observer) != 0) {
+		if (src__event_from_cap(ev, &d, &s->opt) != 0) {
 			s->malformed++;
 			report(s, d.packet_no, ev->msg.err);
 		}

@@ -212,6 +212,35 @@ def case_logs():
     check(len(p.stdout.splitlines()) == 1, 'stored log event: ' + p.stdout)
 
 
+def case_roles():
+    """--resolver and --auth give captured messages their roles."""
+    path = capture()
+    roles = {}
+    for name, args in (('res', ['--resolver', '10.0.0.53']), ('auth', ['--auth', '10.0.0.53']),
+                       ('up', ['--resolver', '10.1.0.66'])):
+        store = os.path.join(WORK, name)
+        run('ingest', '--store', store, '-q', *args, path)
+        p = run('sql', '--store', store, '--csv',
+                "SELECT src, dst, qr, role FROM events")
+        roles[name] = [line.split(',') for line in p.stdout.splitlines()[1:]]
+    for src, dst, qr, role in roles['res']:
+        if ':' in src:
+            check(role == 'unknown', 'IPv6 resolver not named, yet %s' % role)
+        else:
+            check(role == ('client_response' if qr == '1' else 'client_query'),
+                  'resolver roles: %s %s %s %s' % (src, dst, qr, role))
+    for src, dst, qr, role in roles['auth']:
+        if ':' not in src:
+            check(role == ('auth_response' if qr == '1' else 'auth_query'),
+                  'auth roles: %s %s %s %s' % (src, dst, qr, role))
+    up = [r for r in roles['up'] if '10.1.0.66' in (r[0], r[1])]
+    check(up and all(r[3] == ('resolver_response' if r[2] == '1' else 'resolver_query')
+                     for r in up), 'upstream roles: %r' % up[:3])
+    check(all(r[3] == 'unknown' for r in roles['up'] if '10.1.0.66' not in (r[0], r[1])),
+          'others must stay unknown')
+    run('decode', '--resolver', 'not-an-address', path, ok=(2,))
+
+
 def case_crash_resume():
     """Kills ingest at several points; after resuming, the store holds
     every event exactly once."""
