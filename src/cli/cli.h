@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "source/source.h"
+#include "store/store.h"
 
 /* Exit codes, as documented in dnshound(1). */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
@@ -49,6 +50,13 @@ int cli_source_option(int c, const char *arg, struct src_options *opt);
 	"  --resolver IP      a resolver on the wire: captured messages to and from it\n"          \
 	"                     get client roles, its own upstream ones resolver roles\n"            \
 	"  --auth IP          an authoritative server on the wire (auth roles)\n"
+
+/* Handles the filter options the store's readers share (--client,
+ * --server, --qname, --since, --until as 'c', 'v', 'n', 's', 'u'); a name
+ * is lower-cased with its trailing dot added into qname_buf (at least
+ * DNS_NAME_TEXT_MAX bytes), which q->qname then borrows. Returns 1 when c
+ * was one of them, 0 when not, -1 on a bad value (message printed). */
+int cli_query_option(int c, const char *arg, struct store_query *q, char *qname_buf);
 
 /* Parses a time option value; prints a message naming opt on error. */
 int cli_parse_time(const char *opt, const char *text, int64_t *ts_ns);

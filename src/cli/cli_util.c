@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -232,6 +233,47 @@ int cli_source_option(int c, const char *arg, struct src_options *opt)
 		(*n)++;
 		return 1;
 	}
+	default:
+		return 0;
+	}
+}
+
+/* Lower-cases name and adds the trailing dot the store keeps. */
+static int normalise_name(const char *in, char *out, size_t len)
+{
+	size_t n = strlen(in);
+	if (n == 0 || n + 2 > len)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	if (out[n - 1] != '.')
+		out[n++] = '.';
+	out[n] = '\0';
+	return 0;
+}
+
+int cli_query_option(int c, const char *arg, struct store_query *q, char *qname_buf)
+{
+	switch (c) {
+	case 'c':
+	case 'v':
+		if (dh_addr_parse(c == 'c' ? &q->client : &q->server, arg) != 0) {
+			cli_err("--%s: '%s' is not an IP address", c == 'c' ? "client" : "server",
+			        arg);
+			return -1;
+		}
+		return 1;
+	case 'n':
+		if (normalise_name(arg, qname_buf, DNS_NAME_TEXT_MAX) != 0) {
+			cli_err("--qname: '%s' is not a domain name", arg);
+			return -1;
+		}
+		q->qname = qname_buf;
+		return 1;
+	case 's':
+		return cli_parse_time("--since", arg, &q->since_ns) == 0 ? 1 : -1;
+	case 'u':
+		return cli_parse_time("--until", arg, &q->until_ns) == 0 ? 1 : -1;
 	default:
 		return 0;
 	}

@@ -1,7 +1,6 @@
 /*
  * cmd_events.c - "dnshound events": stored events, filtered.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,20 +56,6 @@ static int print_event(void *vctx, const struct ev_event *ev)
 	return 0;
 }
 
-/* Lower-cases name and adds the trailing dot the store keeps. */
-static int normalise_name(const char *in, char *out, size_t len)
-{
-	size_t n = strlen(in);
-	if (n == 0 || n + 2 > len)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	if (out[n - 1] != '.')
-		out[n++] = '.';
-	out[n] = '\0';
-	return 0;
-}
-
 int cmd_events(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -98,31 +83,8 @@ int cmd_events(int argc, char **argv)
 		case 'S':
 			dir = optarg;
 			break;
-		case 'c':
-		case 'v':
-			if (dh_addr_parse(c == 'c' ? &q.client : &q.server, optarg) != 0) {
-				cli_err("--%s: '%s' is not an IP address",
-				        c == 'c' ? "client" : "server", optarg);
-				return CLI_EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			if (normalise_name(optarg, qname, sizeof(qname)) != 0) {
-				cli_err("--qname: '%s' is not a domain name", optarg);
-				return CLI_EXIT_USAGE;
-			}
-			q.qname = qname;
-			break;
 		case 'o':
 			q.observer = optarg;
-			break;
-		case 's':
-			if (cli_parse_time("--since", optarg, &q.since_ns) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'u':
-			if (cli_parse_time("--until", optarg, &q.until_ns) != 0)
-				return CLI_EXIT_USAGE;
 			break;
 		case 'l': {
 			char *end;
@@ -143,9 +105,14 @@ int cmd_events(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
-		default:
-			fputs(usage, stderr);
+		default: {
+			int k = cli_query_option(c, optarg, &q, qname);
+			if (k == 1)
+				break;
+			if (k == 0)
+				fputs(usage, stderr);
 			return CLI_EXIT_USAGE;
+		}
 		}
 	}
 	if (optind < argc) {

@@ -215,6 +215,7 @@ int cmd_export(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	struct store_query q;
+	char qname[DNS_NAME_TEXT_MAX];
 	const char *dir = NULL;
 	struct store *s = NULL;
 	int c;
@@ -228,30 +229,17 @@ int cmd_export(int argc, char **argv)
 		case 'S':
 			dir = optarg;
 			break;
-		case 'c':
-		case 'v':
-			if (dh_addr_parse(c == 'c' ? &q.client : &q.server, optarg) != 0) {
-				cli_err("'%s' is not an IP address", optarg);
-				return CLI_EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			q.qname = optarg;
-			break;
-		case 's':
-			if (cli_parse_time("--since", optarg, &q.since_ns) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		case 'u':
-			if (cli_parse_time("--until", optarg, &q.until_ns) != 0)
-				return CLI_EXIT_USAGE;
-			break;
 		case 'h':
 			fputs(export_usage, stdout);
 			return CLI_EXIT_OK;
-		default:
-			fputs(export_usage, stderr);
+		default: {
+			int k = cli_query_option(c, optarg, &q, qname);
+			if (k == 1)
+				break;
+			if (k == 0)
+				fputs(export_usage, stderr);
 			return CLI_EXIT_USAGE;
+		}
 		}
 	}
 	if (optind != argc - 1) {

@@ -186,6 +186,13 @@ def case_sql_export():
     db = sqlite3.connect(out)
     n = db.execute('SELECT count(*) FROM events').fetchone()[0]
     check(n == PACKETS, 'export has %d rows' % n)
+    # --qname is taken as events takes it: any case, trailing dot or not.
+    name = db.execute("SELECT qname FROM events WHERE qtype = 'MX' LIMIT 1").fetchone()[0]
+    want = db.execute('SELECT count(*) FROM events WHERE qname = ?', (name,)).fetchone()[0]
+    out2 = os.path.join(WORK, 'one.sqlite')
+    run('export', '--store', store, '--qname', name.upper().rstrip('.'), out2)
+    got = sqlite3.connect(out2).execute('SELECT count(*) FROM events').fetchone()[0]
+    check(got == want and got > 0, 'export --qname: %d rows, expected %d' % (got, want))
 
 
 def case_logs():
