@@ -5,7 +5,7 @@
  * writer has a fixed buffer large enough for the largest frame accepted
  * (FSTRM_FRAME_MAX plus its header), so a connection never holds more
  * than that whatever it sends; complete frames are decoded straight from
- * the buffer and the rest is moved to its front. A round reads at most
+ * the buffer (or handed to on_frame) and the rest is moved to its front. A round reads at most
  * READS_PER_ROUND times from one writer, so a busy server cannot starve
  * the others.
  */
@@ -90,32 +90,38 @@ static int send_control(struct conn *c, unsigned type, const char *content_type)
 	return 0;
 }
 
-static int deliver(struct dtsock *s, struct conn *c, const uint8_t *p, size_t len)
+int dtsock_decode(const struct dtsock_options *opt, struct ev_event *ev, unsigned conn,
+                  uint64_t frame, const uint8_t *p, size_t len, struct dtsock_stats *st)
 {
-	struct ev_event *ev = s->ev;
-
-	s->st.frames++;
-	c->frames++;
 	ev_clear(ev);
 	int e = dnstap_decode(p, len, ev);
-	if (s->opt.observer && !ev->observer[0])
-		snprintf(ev->observer, sizeof(ev->observer), "%s", s->opt.observer);
+	if (opt->observer && !ev->observer[0])
+		snprintf(ev->observer, sizeof(ev->observer), "%s", opt->observer);
 	if (e == DH_ENOTDNS) {
-		s->st.nodns++;
+		st->nodns++;
 		return 0;
 	}
 	/* A truncated or malformed DNS message inside a sound payload still
 	 * makes an event (its msg.err says what is missing), as in the file
 	 * reader; a payload that does not decode makes none. */
 	if (e != 0 || ev->msg.err) {
-		s->st.bad++;
-		if (s->opt.on_bad)
-			s->opt.on_bad(s->opt.ctx, c->id, c->frames, e ? e : ev->msg.err);
+		st->bad++;
+		if (opt->on_bad)
+			opt->on_bad(opt->ctx, conn, frame, e ? e : ev->msg.err);
 		if (e)
 			return 0;
 	}
-	s->st.events++;
-	return s->opt.on_event ? s->opt.on_event(s->opt.ctx, ev) : 0;
+	st->events++;
+	return opt->on_event ? opt->on_event(opt->ctx, ev) : 0;
+}
+
+static int deliver(struct dtsock *s, struct conn *c, const uint8_t *p, size_t len)
+{
+	s->st.frames++;
+	c->frames++;
+	if (s->opt.on_frame)
+		return s->opt.on_frame(s->opt.ctx, c->id, c->frames, p, len);
+	return dtsock_decode(&s->opt, s->ev, c->id, c->frames, p, len, &s->st);
 }
 
 /* Handles one control frame. Returns 0 to go on, 1 when the connection

@@ -48,6 +48,13 @@ struct dtsock_options {
 	void (*on_close)(void *ctx, unsigned conn, int err, const char *why);
 	/* Called for each data frame that does not decode. May be NULL. */
 	void (*on_bad)(void *ctx, unsigned conn, uint64_t frame, int err);
+	/* When set, data frames are handed over undecoded instead: p is
+	 * borrowed for the call, frame is the frame's number on connection
+	 * conn (1, 2, ...). The caller decodes them later with
+	 * dtsock_decode(), on whatever thread it likes; on_event and on_bad
+	 * are then called from there. Return 0 to go on; a nonzero return
+	 * stops dtsock_run(), which returns it. */
+	int (*on_frame)(void *ctx, unsigned conn, uint64_t frame, const uint8_t *p, size_t len);
 	void *ctx;
 };
 
@@ -88,7 +95,20 @@ int dtsock_run(struct dtsock *s, int timeout_ms);
  */
 int dtsock_drain(struct dtsock *s);
 
+/* Counters since dtsock_new(). With on_frame set, events, bad and nodns
+ * stay 0 here: dtsock_decode() counts them in the caller's struct. */
 void dtsock_stats(const struct dtsock *s, struct dtsock_stats *st);
+
+/*
+ * Decodes one data frame as the listener does: counts it in st->events,
+ * st->bad or st->nodns, calls opt->on_bad for a frame that does not
+ * decode and opt->on_event for an event (puts opt->observer on events
+ * without an identity). ev is the caller's scratch event. For frames
+ * taken with on_frame; touches nothing of the listener, so it may run on
+ * another thread. Returns on_event's value, else 0.
+ */
+int dtsock_decode(const struct dtsock_options *opt, struct ev_event *ev, unsigned conn,
+                  uint64_t frame, const uint8_t *p, size_t len, struct dtsock_stats *st);
 
 /* Closes every connection and the listening socket and removes the
  * socket file. NULL does nothing. */
