@@ -8,9 +8,24 @@
  * an earlier one. The store's checkpoint makes events durable; it runs
  * every --checkpoint-seconds and at exit, so a crash loses at most that
  * many seconds of events (the servers do not resend them).
+ *
+ * With --store, two threads: one serves the socket and only copies each
+ * frame into a bounded buffer (dh_ring), the main thread decodes and
+ * stores. A server's own dnstap queue is small (BIND's at most 16,384
+ * messages, a tenth of a second at full rate) and a store pauses now and
+ * then to compress a segment or to checkpoint; with the socket read on
+ * its own thread those pauses fill our buffer, not the server's queue.
+ * When the buffer itself is full the reader waits (counted in the
+ * summary), so memory stays at --buffer-mb. Printing has no such pauses,
+ * and there the hand-over cost more than it gave (each frame's bytes
+ * move between cores; doc/dnstap.md has the runs): one thread does it
+ * all.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +40,16 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/hash.h"
+#include "util/ring.h"
 
 #define OUT_FLUSH (1 << 20)
 
 /* poll() wakes at least this often to check the stop flag, checkpoint
  * and refresh the status line. */
 #define TICK_MS 200
+
+/* Records decoded between looks at the clock (checkpoint, status). */
+#define CLOCK_EVERY 4096
 
 static const char usage[] =
     "usage: dnshound listen --socket PATH [options]\n"
@@ -45,6 +64,8 @@ static const char usage[] =
     "  --json             JSON lines (fields: see dnshound(1))\n"
     "  --observer NAME    observer for events whose dnstap has no identity\n"
     "  --checkpoint-seconds N  make stored events durable every N s (default 10)\n"
+    "  --buffer-mb N      with --store: frames held between the socket and the\n"
+    "                     store (default 64; the reader waits when it is full)\n"
     "  -q, --quiet        no status line and no connection messages\n"
     "  -h, --help         this text\n";
 
@@ -56,6 +77,15 @@ struct listen_ctx {
 	struct dh_buf out;
 	uint64_t stored;
 	uint64_t bad_shown; /* bad frames reported on stderr so far */
+
+	/* The socket thread's side. */
+	struct dtsock *sock;
+	struct dh_ring *ring;
+	atomic_int io_stop;    /* set by the main thread: drain and end */
+	uint64_t io_waits;     /* frames that waited for room in the ring */
+	int io_err;            /* the socket thread's result; read after join */
+	pthread_mutex_t io_mu; /* guards io_st */
+	struct dtsock_stats io_st;
 };
 
 static int flush_out(struct dh_buf *out)
@@ -113,6 +143,55 @@ static void on_bad(void *ctx, unsigned conn, uint64_t frame, int err)
 		        (unsigned long long)frame, dh_strerror(err));
 }
 
+/* Socket thread: every frame goes into the ring as it is. */
+static int on_frame(void *ctx, unsigned conn, uint64_t frame, const uint8_t *p, size_t len)
+{
+	struct listen_ctx *l = ctx;
+	int waited;
+	int e = dh_ring_put(l->ring, (struct dh_ring_tag){conn, frame}, p, len, &waited);
+	l->io_waits += (uint64_t)waited;
+	return e;
+}
+
+static void publish_stats(struct listen_ctx *l)
+{
+	pthread_mutex_lock(&l->io_mu);
+	dtsock_stats(l->sock, &l->io_st);
+	pthread_mutex_unlock(&l->io_mu);
+}
+
+static void *socket_thread(void *arg)
+{
+	struct listen_ctx *l = arg;
+	int e = 0;
+
+	while (!atomic_load(&l->io_stop)) {
+		e = dtsock_run(l->sock, TICK_MS);
+		publish_stats(l);
+		if (e != 0)
+			break;
+	}
+	/* Stopped: what the writers already sent still counts. */
+	if (e == 0)
+		e = dtsock_drain(l->sock);
+	publish_stats(l);
+	l->io_err = e;
+	dh_ring_close(l->ring);
+	return NULL;
+}
+
+/* The socket thread's counters with the decoder's. */
+static void merged_stats(struct listen_ctx *l, const struct dtsock_stats *dec,
+                         struct dtsock_stats *st)
+{
+	pthread_mutex_lock(&l->io_mu);
+	*st = l->io_st;
+	pthread_mutex_unlock(&l->io_mu);
+	st->events = dec->events;
+	st->bad = dec->bad;
+	st->nodns = dec->nodns;
+}
+
 static void status_line(const struct dtsock_stats *st)
 {
 	fprintf(stderr,
@@ -124,12 +203,98 @@ static void status_line(const struct dtsock_stats *st)
 	fflush(stderr);
 }
 
-static int parse_seconds(const char *text, unsigned *out)
+/* Printing: one thread reads, decodes and prints, as printing never
+ * pauses for long. Returns 0 or the first error. */
+static int serve_direct(struct listen_ctx *l)
+{
+	struct dtsock_stats st;
+	double last_status = 0;
+	int e = 0;
+
+	while (!cli_stop) {
+		e = dtsock_run(l->sock, TICK_MS);
+		if (e == 0)
+			e = flush_out(&l->out);
+		if (e != 0)
+			return e;
+		double now = cli_now();
+		if (l->tty && now - last_status >= 1.0) {
+			dtsock_stats(l->sock, &st);
+			status_line(&st);
+			last_status = now;
+		}
+	}
+	/* Stopped by a signal: what the writers already sent still counts. */
+	return dtsock_drain(l->sock);
+}
+
+/* Storing: the socket thread reads into the ring, this thread decodes,
+ * stores and checkpoints. Returns 0 or the first error of either. */
+static int serve_threaded(struct listen_ctx *l, const struct dtsock_options *dopt,
+                          struct ev_event *ev, unsigned ckpt_s, struct dtsock_stats *dec_st)
+{
+	struct dtsock_stats st;
+	sigset_t block, old_mask;
+	pthread_t io;
+	int e;
+
+	/* Signals go to this thread only: it owns the stop flag. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+	e = pthread_create(&io, NULL, socket_thread, l);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	if (e != 0)
+		return -e;
+
+	double last_ckpt = cli_now(), last_status = 0;
+	unsigned since_clock = 0;
+	for (;;) {
+		struct dh_ring_tag tag;
+		const uint8_t *p;
+		size_t len;
+		int r = dh_ring_peek(l->ring, TICK_MS, &tag, &p, &len);
+		if (r < 0)
+			break; /* the socket thread ended and everything is decoded */
+		if (r == 1) {
+			e = dtsock_decode(dopt, ev, (unsigned)tag.a, tag.b, p, len, dec_st);
+			dh_ring_pop(l->ring);
+			if (e != 0)
+				break;
+			if (++since_clock < CLOCK_EVERY)
+				continue;
+		}
+		since_clock = 0;
+		if (cli_stop)
+			atomic_store(&l->io_stop, 1);
+		double now = cli_now();
+		if (now - last_ckpt >= ckpt_s) {
+			e = store_ingest_checkpoint(l->store);
+			if (e != 0)
+				break;
+			last_ckpt = now;
+		}
+		if (l->tty && now - last_status >= 1.0) {
+			merged_stats(l, dec_st, &st);
+			status_line(&st);
+			last_status = now;
+		}
+	}
+	/* On an error here the socket thread must stop too: closing the
+	 * ring makes its next frame fail. */
+	atomic_store(&l->io_stop, 1);
+	dh_ring_close(l->ring);
+	pthread_join(io, NULL);
+	return e != 0 ? e : l->io_err;
+}
+
+static int parse_count(const char *text, unsigned max, unsigned *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(text, &end, 10);
-	if (errno || *end || text[0] < '0' || text[0] > '9' || v == 0 || v > 86400)
+	if (errno || *end || text[0] < '0' || text[0] > '9' || v == 0 || v > max)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -143,20 +308,23 @@ int cmd_listen(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"observer", required_argument, NULL, 'o'},
 	    {"checkpoint-seconds", required_argument, NULL, 'C'},
+	    {"buffer-mb", required_argument, NULL, 'B'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *dir = NULL, *observer = NULL;
-	unsigned ckpt_s = 10;
+	unsigned ckpt_s = 10, buffer_mb = 64;
 	int c, rc = CLI_EXIT_OK, e;
 	struct listen_ctx l;
-	struct dtsock *sock = NULL;
-	struct dtsock_stats st;
+	struct dtsock_stats st, dec_st;
+	struct ev_event *ev = NULL;
 	int ingesting = 0;
 
 	memset(&l, 0, sizeof(l));
+	memset(&dec_st, 0, sizeof(dec_st));
 	dh_buf_init(&l.out);
+	pthread_mutex_init(&l.io_mu, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -173,8 +341,14 @@ int cmd_listen(int argc, char **argv)
 			observer = optarg;
 			break;
 		case 'C':
-			if (parse_seconds(optarg, &ckpt_s) != 0) {
+			if (parse_count(optarg, 86400, &ckpt_s) != 0) {
 				cli_err("--checkpoint-seconds: '%s' is not 1 to 86400", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'B':
+			if (parse_count(optarg, 65536, &buffer_mb) != 0) {
+				cli_err("--buffer-mb: '%s' is not 1 to 65536", optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -232,14 +406,27 @@ int cmd_listen(int argc, char **argv)
 		}
 		ingesting = 1;
 	}
+	/* With a store, the socket thread hands frames over and this thread
+	 * decodes them with the same options. */
 	struct dtsock_options dopt = {
 	    .observer = observer,
 	    .on_event = on_event,
 	    .on_close = on_close,
 	    .on_bad = on_bad,
+	    .on_frame = l.store ? on_frame : NULL,
 	    .ctx = &l,
 	};
-	e = dtsock_new(&sock, path, &dopt);
+	if (l.store) {
+		ev = malloc(sizeof(*ev));
+		e = ev ? dh_ring_new(&l.ring, (size_t)buffer_mb << 20) : -ENOMEM;
+		if (e != 0) {
+			cli_err("listen: cannot allocate a %u MiB buffer: %s", buffer_mb,
+			        dh_strerror(e));
+			rc = CLI_EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	e = dtsock_new(&l.sock, path, &dopt);
 	if (e != 0) {
 		cli_err("%s: cannot listen: %s", path,
 		        e == DH_EEXIST ? "another listener is using it, or a file that is not a "
@@ -249,31 +436,11 @@ int cmd_listen(int argc, char **argv)
 		goto out;
 	}
 	cli_catch_signals();
-	int tty = !l.quiet && isatty(STDERR_FILENO);
-	l.tty = tty;
-	double last_ckpt = cli_now(), last_status = 0;
-	while (!cli_stop) {
-		e = dtsock_run(sock, TICK_MS);
-		if (e == 0 && !l.store)
-			e = flush_out(&l.out);
-		if (e != 0)
-			break;
-		double now = cli_now();
-		if (l.store && now - last_ckpt >= ckpt_s) {
-			e = store_ingest_checkpoint(l.store);
-			if (e != 0)
-				break;
-			last_ckpt = now;
-		}
-		if (tty && now - last_status >= 1.0) {
-			dtsock_stats(sock, &st);
-			status_line(&st);
-			last_status = now;
-		}
-	}
-	/* Stopped by a signal: what the writers already sent still counts. */
-	if (e == 0)
-		e = dtsock_drain(sock);
+	l.tty = !l.quiet && isatty(STDERR_FILENO);
+	if (l.store)
+		e = serve_threaded(&l, &dopt, ev, ckpt_s, &dec_st);
+	else
+		e = serve_direct(&l);
 	if (e == 0 && !l.store)
 		e = flush_out(&l.out);
 	if (e == 0 && l.out.err)
@@ -286,24 +453,40 @@ int cmd_listen(int argc, char **argv)
 		cli_err("listen: %s", dh_strerror(e));
 		rc = CLI_EXIT_RUNTIME;
 	}
-	dtsock_stats(sock, &st);
-	if (tty)
+	if (l.store)
+		merged_stats(&l, &dec_st, &st);
+	else
+		dtsock_stats(l.sock, &st);
+	if (l.tty)
 		fputs("\r\033[K", stderr);
-	if (!l.quiet)
+	if (!l.quiet) {
+		char buffer[120] = "";
+		if (l.ring) {
+			size_t used, peak;
+			dh_ring_usage(l.ring, &used, &peak);
+			snprintf(buffer, sizeof(buffer),
+			         "; buffer peak %.1f of %u MiB, %llu frames waited for room",
+			         (double)peak / (1 << 20), buffer_mb,
+			         (unsigned long long)l.io_waits);
+		}
 		fprintf(stderr,
 		        "listen: %llu connections (%llu refused, %llu closed for violations), "
-		        "%llu frames, %llu events, %llu bad, %llu without DNS%s\n",
+		        "%llu frames, %llu events, %llu bad, %llu without DNS%s%s\n",
 		        (unsigned long long)st.connections, (unsigned long long)st.refused,
 		        (unsigned long long)st.violations, (unsigned long long)st.frames,
 		        (unsigned long long)st.events, (unsigned long long)st.bad,
-		        (unsigned long long)st.nodns, l.store ? ", stored" : "");
+		        (unsigned long long)st.nodns, l.store ? ", stored" : "", buffer);
+	}
 out:
 	if (ingesting) {
 		/* A failure after some checkpoints keeps what they made
 		 * durable. */
 		store_ingest_abort(l.store);
 	}
-	dtsock_free(sock);
+	dtsock_free(l.sock);
+	dh_ring_free(l.ring);
+	free(ev);
+	pthread_mutex_destroy(&l.io_mu);
 	store_close(l.store);
 	ev_match_free(l.matcher);
 	dh_buf_release(&l.out);
