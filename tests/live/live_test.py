@@ -6,6 +6,9 @@ CASE capture: dnshound capture on the loopback interface sees the DNS
   queries this script sends to 127.0.0.1:5300 (no server is needed: the
   query packets are what is captured), and SIGINT stops it with a summary.
   Skipped (exit 77) when not root or when capturing is not permitted.
+CASE capture-tcp: the same over TCP, against a small TCP DNS responder in
+  this script: several queries in one segment, one split over three
+  segments, answers matched to their queries.
 CASE follow: a BIND query log is appended to, rotated (mv + new file) and
   truncated while 'ingest --follow' runs, the ingest is restarted in
   between, and the store must hold every line exactly once.
@@ -188,6 +191,107 @@ def case_capture():
           'stored %d of 50 queries: %s' % (len(got), q.stderr))
 
 
+def tcp_answer(msg):
+    """The query back as a response: QR, RA set, no answer."""
+    return msg[:2] + struct.pack('>H', struct.unpack('>H', msg[2:4])[0] | 0x8080) + msg[4:]
+
+
+def tcp_server(lsock):
+    """Answers every length-prefixed message on every connection until
+    the listening socket is closed (RFC 7766 framing)."""
+    while True:
+        try:
+            conn, _ = lsock.accept()
+        except OSError:
+            return
+        buf = b''
+        with conn:
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    break
+                buf += data
+                while len(buf) >= 2 and len(buf) >= 2 + struct.unpack('>H', buf[:2])[0]:
+                    n = struct.unpack('>H', buf[:2])[0]
+                    msg, buf = buf[2:2 + n], buf[2 + n:]
+                    r = tcp_answer(msg)
+                    conn.sendall(struct.pack('>H', len(r)) + r)
+
+
+def case_capture_tcp():
+    """DNS over TCP captured live: several messages in one segment, one
+    message split over two segments, answers matched to their queries."""
+    import threading
+    if os.geteuid() != 0:
+        skip('live capture needs root (or CAP_NET_RAW)')
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(('127.0.0.1', PORT))
+    lsock.listen(8)
+    threading.Thread(target=tcp_server, args=(lsock,), daemon=True).start()
+    p, out, err = start_capture('--duration', '20')
+    time.sleep(0.3)
+    exited_early(p)
+    send_until_seen(p, [])
+
+    def framed(qid, name):
+        m = query(qid, name)
+        return struct.pack('>H', len(m)) + m
+
+    names = ['t%d.tcp.live.test' % i for i in range(6)]
+    # Three queries in one write, so (on lo) in one segment.
+    c = socket.create_connection(('127.0.0.1', PORT))
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.sendall(b''.join(framed(0x4000 + i, names[i]) for i in range(3)))
+    got = b''
+    while len(got) < 3 * (2 + len(query(0, names[0]))):
+        got += c.recv(4096)
+    c.close()
+    # One query split inside its length prefix and again inside the name.
+    c = socket.create_connection(('127.0.0.1', PORT))
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    m = framed(0x4003, names[3])
+    for part in (m[:1], m[1:9], m[9:]):
+        c.sendall(part)
+        time.sleep(0.05)
+    c.recv(4096)
+    c.close()
+    # Two queries on one connection, one after the other's answer.
+    c = socket.create_connection(('127.0.0.1', PORT))
+    for i in (4, 5):
+        c.sendall(framed(0x4000 + i, names[i]))
+        c.recv(4096)
+    c.close()
+
+    def all_answered():
+        return read('out.jsonl').count('.tcp.live.test.') >= 2 * len(names)
+    wait_for(all_answered, 5, 'the 6 TCP queries and their answers in the capture output')
+    p.send_signal(signal.SIGINT)
+    rc = p.wait(timeout=5)
+    out.close()
+    err.close()
+    lsock.close()
+    check(rc == 0, 'capture exit %d after SIGINT: %s' % (rc, read('err.txt')))
+    evs = [json.loads(l) for l in read('out.jsonl').splitlines()]
+    mine = [ev for ev in evs if ev['qname'].endswith('.tcp.live.test.')]
+    queries = sorted((ev for ev in mine if ev['qr'] == 0), key=lambda ev: ev['id'])
+    answers = sorted((ev for ev in mine if ev['qr'] == 1), key=lambda ev: ev['id'])
+    check(len(queries) == 6 and len(answers) == 6,
+          '%d queries and %d answers over TCP, want 6 and 6' % (len(queries), len(answers)))
+    for i in range(6):
+        q, a = queries[i], answers[i]
+        check(q['qname'] == names[i] + '.' and q['id'] == 0x4000 + i, 'query %r' % q)
+        check(q['proto'] == 'tcp' and q['dport'] == PORT and q['dst'] == '127.0.0.1',
+              'query addresses %r' % q)
+        check(a['proto'] == 'tcp' and a['sport'] == PORT and a['dport'] == q['sport'],
+              'answer addresses %r for query %r' % (a, q))
+        check(a['id'] == q['id'] and 'rtt_ns' in a, 'answer not matched: %r' % a)
+    # The three queries of the first write came over one connection.
+    check(len({q['sport'] for q in queries[:3]}) == 1, 'first three on one connection')
+    check(len({q['sport'] for q in queries[3:]}) == 2 and queries[3]['sport'] != queries[0]['sport'],
+          'one connection for the split query and one for the last two')
+
+
 LINE = ('22-Nov-2026 21:%02d:%02d.%03d queries: info: client @0x7fa5d4743098 '
         '192.0.2.%d#%d (n%d.follow.test): query: n%d.follow.test IN A +E(0)K (127.0.0.10)\n')
 
@@ -363,6 +467,6 @@ def case_follow_dnstap():
     check('1 rotations' in read('err.txt'), 'summary: ' + read('err.txt'))
 
 
-{'capture': case_capture, 'follow': case_follow, 'follow-dnstap': case_follow_dnstap}[CASE]()
+{'capture': case_capture, 'capture-tcp': case_capture_tcp, 'follow': case_follow, 'follow-dnstap': case_follow_dnstap}[CASE]()
 shutil.rmtree(WORK, ignore_errors=True)
 print('ok')
