@@ -54,7 +54,7 @@ static int setup(void)
 
 	addr.sun_family = AF_UNIX;
 	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/dh-fuzz-dtsock-%ld.sock",
-	             tmp && tmp[0] ? tmp : "/tmp", (long)getpid());
+	             tmp && tmp[0] ? tmp : P_tmpdir, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
 		return -1;
 	if (dtsock_new(&listener, addr.sun_path, &opt) != 0)
