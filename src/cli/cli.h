@@ -16,6 +16,16 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
 /* Prints "dnshound: " and the message to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct dh_buf;
+
+/* Writes out's text to stdout, empties it and flushes stdout. Returns 0,
+ * or -EIO with "writing output failed" printed. */
+int cli_flush_out(struct dh_buf *out);
+
+/* Parses opt's value text as a count from 1 to max into *v. Returns 0 or
+ * -1 (message printed). */
+int cli_parse_count(const char *opt, const char *text, uint64_t max, uint64_t *v);
+
 /* Parses a port list option value into opt. Returns 0 or -1 (message
  * printed). */
 int cli_add_port(struct cap_options *opt, const char *text);

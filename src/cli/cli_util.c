@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/timefmt.h"
 
@@ -26,6 +27,33 @@ void cli_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_flush_out(struct dh_buf *out)
+{
+	if ((out->len && fwrite(out->data, 1, out->len, stdout) != out->len) ||
+	    fflush(stdout) != 0) {
+		cli_err("writing output failed");
+		return -EIO;
+	}
+	out->len = 0;
+	return 0;
+}
+
+int cli_parse_count(const char *opt, const char *text, uint64_t max, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(text, &end, 10);
+	if (errno || *end || text[0] < '0' || text[0] > '9' || x == 0 || x > max) {
+		cli_err("%s: '%s' is not a count between 1 and %llu", opt, text,
+		        (unsigned long long)max);
+		return -1;
+	}
+	*v = x;
+	return 0;
 }
 
 int cli_add_port(struct cap_options *opt, const char *text)

@@ -60,32 +60,6 @@ static const char capture_usage[] =
     "  -q, --quiet        no status line and no summary\n"
     "  -h, --help         this text\n";
 
-static int flush_out(struct dh_buf *out)
-{
-	if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len) {
-		cli_err("writing output failed");
-		return -1;
-	}
-	out->len = 0;
-	return fflush(stdout) == 0 ? 0 : -1;
-}
-
-static int parse_count(const char *opt, const char *text, uint64_t max, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	errno = 0;
-	x = strtoull(text, &end, 10);
-	if (errno || *end || text[0] < '0' || text[0] > '9' || x == 0 || x > max) {
-		cli_err("%s: '%s' is not a count between 1 and %llu", opt, text,
-		        (unsigned long long)max);
-		return -1;
-	}
-	*v = x;
-	return 0;
-}
-
 static void status_line(const char *iface, uint64_t packets, uint64_t events, uint64_t drops)
 {
 	fprintf(stderr, "\r%s: %llu packets, %llu events, %llu dropped by the kernel   ", iface,
@@ -148,12 +122,12 @@ int cmd_capture(int argc, char **argv)
 			sopt.live_filter = optarg;
 			break;
 		case 'L':
-			if (parse_count("--snaplen", optarg, 262144, &v) != 0)
+			if (cli_parse_count("--snaplen", optarg, 262144, &v) != 0)
 				return CLI_EXIT_USAGE;
 			sopt.live_snaplen = (unsigned)v;
 			break;
 		case 'B':
-			if (parse_count("--buffer-size", optarg, 2047, &v) != 0)
+			if (cli_parse_count("--buffer-size", optarg, 2047, &v) != 0)
 				return CLI_EXIT_USAGE;
 			sopt.live_buffer_mb = (unsigned)v;
 			break;
@@ -164,11 +138,12 @@ int cmd_capture(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'c':
-			if (parse_count("--count", optarg, UINT64_MAX, &count) != 0)
+			if (cli_parse_count("--count", optarg, UINT64_MAX, &count) != 0)
 				return CLI_EXIT_USAGE;
 			break;
 		case 'd':
-			if (parse_count("--duration", optarg, 100ULL * 365 * 86400, &duration) != 0)
+			if (cli_parse_count("--duration", optarg, 100ULL * 365 * 86400,
+			                    &duration) != 0)
 				return CLI_EXIT_USAGE;
 			break;
 		case 'q':
@@ -257,7 +232,7 @@ int cmd_capture(int argc, char **argv)
 		if (e == 0) {
 			if (finishing)
 				break;
-			if (!st && flush_out(&out) != 0) {
+			if (!st && cli_flush_out(&out) != 0) {
 				rc = CLI_EXIT_RUNTIME;
 				break;
 			}
@@ -279,7 +254,7 @@ int cmd_capture(int argc, char **argv)
 					ev_format_json(&fmt, ev, &out);
 				else
 					ev_format_text(&fmt, ev, &out);
-				if (out.len >= OUT_FLUSH && flush_out(&out) != 0) {
+				if (out.len >= OUT_FLUSH && cli_flush_out(&out) != 0) {
 					rc = CLI_EXIT_RUNTIME;
 					break;
 				}
@@ -289,7 +264,7 @@ int cmd_capture(int argc, char **argv)
 		/* Busy links never go idle: flush by time as well, so a
 		 * reader of the output sees events within FLUSH_SECONDS. */
 		if (out.len && now - last_flush >= FLUSH_SECONDS) {
-			if (flush_out(&out) != 0) {
+			if (cli_flush_out(&out) != 0) {
 				rc = CLI_EXIT_RUNTIME;
 				break;
 			}
@@ -312,7 +287,7 @@ int cmd_capture(int argc, char **argv)
 			last_status = now;
 		}
 	}
-	if (flush_out(&out) != 0 || out.err)
+	if (cli_flush_out(&out) != 0 || out.err)
 		rc = CLI_EXIT_RUNTIME;
 	if (st && in_file) {
 		e = rc == CLI_EXIT_OK ? store_ingest_end(st) : store_ingest_checkpoint(st);
@@ -512,7 +487,7 @@ int cmd_follow(int argc, char **argv, int ingest)
 			json = 1;
 			break;
 		case 'C':
-			if (parse_count("--checkpoint", optarg, UINT64_MAX, &checkpoint) != 0)
+			if (cli_parse_count("--checkpoint", optarg, UINT64_MAX, &checkpoint) != 0)
 				return CLI_EXIT_USAGE;
 			break;
 		case 'q':
@@ -650,7 +625,7 @@ int cmd_follow(int argc, char **argv, int ingest)
 					ev_format_json(&fmt, ev, &out);
 				else
 					ev_format_text(&fmt, ev, &out);
-				if (out.len >= OUT_FLUSH && flush_out(&out) != 0) {
+				if (out.len >= OUT_FLUSH && cli_flush_out(&out) != 0) {
 					rc = CLI_EXIT_RUNTIME;
 					break;
 				}
@@ -659,7 +634,7 @@ int cmd_follow(int argc, char **argv, int ingest)
 		}
 		/* Nothing new: move on to a rotated or truncated file, make a
 		 * quiet spell's events durable, or wait. */
-		if (!w.st && flush_out(&out) != 0) {
+		if (!w.st && cli_flush_out(&out) != 0) {
 			rc = CLI_EXIT_RUNTIME;
 			break;
 		}
@@ -681,7 +656,7 @@ int cmd_follow(int argc, char **argv, int ingest)
 		if (e != 0)
 			goto store_fail;
 	}
-	if (flush_out(&out) != 0 || out.err)
+	if (cli_flush_out(&out) != 0 || out.err)
 		rc = CLI_EXIT_RUNTIME;
 	goto summary;
 store_fail:

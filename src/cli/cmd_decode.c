@@ -29,16 +29,6 @@ static const char usage[] =
     "  --follow           follow one growing log (see 'decode --follow --help')\n"
     "  -h, --help         this text\n";
 
-static int flush_out(struct dh_buf *out)
-{
-	if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len) {
-		cli_err("writing output failed");
-		return -1;
-	}
-	out->len = 0;
-	return 0;
-}
-
 int cmd_decode(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -141,7 +131,7 @@ int cmd_decode(int argc, char **argv)
 				ev_format_json(&fmt, ev, &out);
 			else
 				ev_format_text(&fmt, ev, &out);
-			if (out.len >= OUT_FLUSH && flush_out(&out) != 0) {
+			if (out.len >= OUT_FLUSH && cli_flush_out(&out) != 0) {
 				src_close(r);
 				rc = CLI_EXIT_RUNTIME;
 				goto out;
@@ -164,7 +154,7 @@ int cmd_decode(int argc, char **argv)
 		cli_err("out of memory");
 		rc = CLI_EXIT_RUNTIME;
 	}
-	if (flush_out(&out) != 0 || fflush(stdout) != 0)
+	if (cli_flush_out(&out) != 0)
 		rc = CLI_EXIT_RUNTIME;
 	if (stats) {
 		double el = cli_now() - t0;

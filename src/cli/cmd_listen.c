@@ -88,14 +88,6 @@ struct listen_ctx {
 	struct dtsock_stats io_st;
 };
 
-static int flush_out(struct dh_buf *out)
-{
-	if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len)
-		return -EIO;
-	out->len = 0;
-	return fflush(stdout) == 0 ? 0 : -EIO;
-}
-
 static int on_event(void *ctx, struct ev_event *ev)
 {
 	struct listen_ctx *l = ctx;
@@ -114,7 +106,7 @@ static int on_event(void *ctx, struct ev_event *ev)
 		ev_format_json(&l->fmt, ev, &l->out);
 	else
 		ev_format_text(&l->fmt, ev, &l->out);
-	if (l->out.len >= OUT_FLUSH && flush_out(&l->out) != 0) {
+	if (l->out.len >= OUT_FLUSH && cli_flush_out(&l->out) != 0) {
 		l->err = -EIO;
 		return -EIO;
 	}
@@ -214,7 +206,7 @@ static int serve_direct(struct listen_ctx *l)
 	while (!cli_stop) {
 		e = dtsock_run(l->sock, TICK_MS);
 		if (e == 0)
-			e = flush_out(&l->out);
+			e = cli_flush_out(&l->out);
 		if (e != 0)
 			return e;
 		double now = cli_now();
@@ -289,17 +281,6 @@ static int serve_threaded(struct listen_ctx *l, const struct dtsock_options *dop
 	return e != 0 ? e : l->io_err;
 }
 
-static int parse_count(const char *text, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno || *end || text[0] < '0' || text[0] > '9' || v == 0 || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 int cmd_listen(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -315,6 +296,7 @@ int cmd_listen(int argc, char **argv)
 	};
 	const char *path = NULL, *dir = NULL, *observer = NULL;
 	unsigned ckpt_s = 10, buffer_mb = 64;
+	uint64_t v;
 	int c, rc = CLI_EXIT_OK, e;
 	struct listen_ctx l;
 	struct dtsock_stats st, dec_st;
@@ -341,16 +323,14 @@ int cmd_listen(int argc, char **argv)
 			observer = optarg;
 			break;
 		case 'C':
-			if (parse_count(optarg, 86400, &ckpt_s) != 0) {
-				cli_err("--checkpoint-seconds: '%s' is not 1 to 86400", optarg);
+			if (cli_parse_count("--checkpoint-seconds", optarg, 86400, &v) != 0)
 				return CLI_EXIT_USAGE;
-			}
+			ckpt_s = (unsigned)v;
 			break;
 		case 'B':
-			if (parse_count(optarg, 65536, &buffer_mb) != 0) {
-				cli_err("--buffer-mb: '%s' is not 1 to 65536", optarg);
+			if (cli_parse_count("--buffer-mb", optarg, 65536, &v) != 0)
 				return CLI_EXIT_USAGE;
-			}
+			buffer_mb = (unsigned)v;
 			break;
 		case 'q':
 			l.quiet = 1;
@@ -442,7 +422,7 @@ int cmd_listen(int argc, char **argv)
 	else
 		e = serve_direct(&l);
 	if (e == 0 && !l.store)
-		e = flush_out(&l.out);
+		e = cli_flush_out(&l.out);
 	if (e == 0 && l.out.err)
 		e = l.out.err;
 	if (e == 0 && l.store) {
