@@ -136,16 +136,6 @@ int logsrc_open_mem(void **ctx, const uint8_t *buf, size_t len, const char *fmt_
 	return 0;
 }
 
-static void report(struct logsrc *s, int err)
-{
-	char where[48];
-
-	if (!s->opt.on_bad)
-		return;
-	snprintf(where, sizeof(where), "line %llu", (unsigned long long)lines_number(s->lines));
-	s->opt.on_bad(s->opt.on_bad_ctx, s->path, where, err);
-}
-
 int logsrc_next(void *ctx, struct ev_event *ev)
 {
 	struct logsrc *s = ctx;
@@ -165,7 +155,7 @@ int logsrc_next(void *ctx, struct ev_event *ev)
 			return 0;
 		if (rc == DH_ESPACE) {
 			s->malformed++;
-			report(s, rc);
+			src__report_bad(&s->opt, s->path, "line", lines_number(s->lines), rc);
 			continue;
 		}
 		if (rc < 0)
@@ -183,7 +173,7 @@ int logsrc_next(void *ctx, struct ev_event *ev)
 			continue;
 		}
 		s->malformed++;
-		report(s, rc);
+		src__report_bad(&s->opt, s->path, "line", lines_number(s->lines), rc);
 	}
 }
 

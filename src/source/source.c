@@ -109,3 +109,14 @@ void src_close(struct src_reader *r)
 	r->ops->close(r->ctx);
 	free(r);
 }
+
+void src__report_bad(const struct src_options *opt, const char *name, const char *unit, uint64_t n,
+                     int err)
+{
+	char where[48];
+
+	if (!opt->on_bad)
+		return;
+	snprintf(where, sizeof(where), "%s %llu", unit, (unsigned long long)n);
+	opt->on_bad(opt->on_bad_ctx, name, where, err);
+}

@@ -78,6 +78,11 @@ struct src_ops {
 int src__event_from_cap(struct ev_event *ev, const struct cap_dns *d,
                         const struct src_options *opt);
 
+/* Internal to the source layer: tells opt's on_bad (if any) that record
+ * n of name, counted in unit ("packet", "line", "frame"), is bad. */
+void src__report_bad(const struct src_options *opt, const char *name, const char *unit, uint64_t n,
+                     int err);
+
 extern const struct src_ops src_pcap_ops;
 extern const struct src_ops src_bind_ops;
 extern const struct src_ops src_unbound_ops;

@@ -131,15 +131,6 @@ static uint32_t get32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-static void report(struct dnstap_src *s, int err)
-{
-	char where[48];
-	if (!s->opt.on_bad)
-		return;
-	snprintf(where, sizeof(where), "frame %llu", (unsigned long long)s->frames);
-	s->opt.on_bad(s->opt.on_bad_ctx, s->path, where, err);
-}
-
 static int dnstap_next(void *ctx, struct ev_event *ev)
 {
 	struct dnstap_src *s = ctx;
@@ -196,12 +187,12 @@ static int dnstap_next(void *ctx, struct ev_event *ev)
 		}
 		if (e != 0 && e != DH_ETRUNC) {
 			s->malformed++;
-			report(s, e);
+			src__report_bad(&s->opt, s->path, "frame", s->frames, e);
 			continue;
 		}
 		if (e == DH_ETRUNC || ev->msg.err) {
 			s->malformed++;
-			report(s, e ? e : ev->msg.err);
+			src__report_bad(&s->opt, s->path, "frame", s->frames, e ? e : ev->msg.err);
 			if (e)
 				continue;
 		}

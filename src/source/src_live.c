@@ -59,16 +59,6 @@ out:
 	return 0;
 }
 
-static void report(struct src_live *s, uint64_t packet_no, int err)
-{
-	char where[48];
-
-	if (!s->opt.on_bad)
-		return;
-	snprintf(where, sizeof(where), "packet %llu", (unsigned long long)packet_no);
-	s->opt.on_bad(s->opt.on_bad_ctx, s->iface, where, err);
-}
-
 int src_live_next(struct src_live *s, struct ev_event *ev, int timeout_ms)
 {
 	struct cap_dns d;
@@ -80,12 +70,12 @@ int src_live_next(struct src_live *s, struct ev_event *ev, int timeout_ms)
 		if (d.len < 12) {
 			/* Not even a DNS header: nothing to keep. */
 			s->malformed++;
-			report(s, d.packet_no, DH_ETRUNC);
+			src__report_bad(&s->opt, s->iface, "packet", d.packet_no, DH_ETRUNC);
 			continue;
 		}
 		if (src__event_from_cap(ev, &d, &s->opt) != 0) {
 			s->malformed++;
-			report(s, d.packet_no, ev->msg.err);
+			src__report_bad(&s->opt, s->iface, "packet", d.packet_no, ev->msg.err);
 		}
 		s->events++;
 		return 1;

@@ -116,15 +116,6 @@ out:
 	return 0;
 }
 
-static void report(struct pcap_src *s, uint64_t packet_no, int err)
-{
-	char where[48];
-	if (!s->opt.on_bad)
-		return;
-	snprintf(where, sizeof(where), "packet %llu", (unsigned long long)packet_no);
-	s->opt.on_bad(s->opt.on_bad_ctx, s->path, where, err);
-}
-
 static int pcap_next(void *ctx, struct ev_event *ev)
 {
 	struct pcap_src *s = ctx;
@@ -138,12 +129,12 @@ static int pcap_next(void *ctx, struct ev_event *ev)
 			/* Not even a DNS header: nothing to keep. */
 			s->short_msgs++;
 			s->malformed++;
-			report(s, d.packet_no, DH_ETRUNC);
+			src__report_bad(&s->opt, s->path, "packet", d.packet_no, DH_ETRUNC);
 			continue;
 		}
 		if (src__event_from_cap(ev, &d, &s->opt) != 0) {
 			s->malformed++;
-			report(s, d.packet_no, ev->msg.err);
+			src__report_bad(&s->opt, s->path, "packet", d.packet_no, ev->msg.err);
 		}
 		s->events++;
 		return 1;
