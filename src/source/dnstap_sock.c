@@ -22,6 +22,7 @@
 
 #include "source/dnstap.h"
 #include "source/dnstap_sock.h"
+#include "util/cursor.h"
 #include "util/err.h"
 
 #define CONN_BUF        (FSTRM_FRAME_MAX + 8)
@@ -54,11 +55,6 @@ struct dtsock {
 	struct ev_event *ev; /* from malloc(); reused for every frame */
 	int stop_rc;         /* on_event's nonzero value, returned once */
 };
-
-static uint32_t get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 static void conn_close(struct dtsock *s, struct conn *c, int err, const char *why)
 {
@@ -183,11 +179,11 @@ static int process(struct dtsock *s, struct conn *c)
 	while (c->end - c->start >= 4) {
 		const uint8_t *p = c->buf + c->start;
 		size_t have = c->end - c->start;
-		uint32_t len = get32(p);
+		uint32_t len = dh_be32(p);
 		if (len == 0) {
 			if (have < 8)
 				break;
-			uint32_t clen = get32(p + 4);
+			uint32_t clen = dh_be32(p + 4);
 			if (clen < 4 || clen > CONTROL_MAX) {
 				conn_close(s, c, DH_EMALFORMED,
 				           "control frame length out of range");

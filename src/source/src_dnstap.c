@@ -19,6 +19,7 @@
 #include "source/dnstap.h"
 #include "source/follow.h"
 #include "source/source.h"
+#include "util/cursor.h"
 #include "util/err.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -41,7 +42,7 @@ static int dnstap_probe(const uint8_t *h, size_t len)
 	 * field naming dnstap. */
 	if (len < 12 || h[0] || h[1] || h[2] || h[3])
 		return 0;
-	uint32_t clen = ((uint32_t)h[4] << 24) | ((uint32_t)h[5] << 16) | (h[6] << 8) | h[7];
+	uint32_t clen = dh_be32(h + 4);
 	if (clen < 4 || clen > 512 || 8 + (size_t)clen > len)
 		return 0;
 	return fstrm_control_parse(h + 8, clen) == FSTRM_CONTROL_START;
@@ -126,11 +127,6 @@ static int fill(struct dnstap_src *s, size_t n)
 	return 1;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 static int dnstap_next(void *ctx, struct ev_event *ev)
 {
 	struct dnstap_src *s = ctx;
@@ -143,7 +139,7 @@ static int dnstap_next(void *ctx, struct ev_event *ev)
 			return r < 0 ? r : 0;
 		if (r == 0)
 			return s->end == s->start ? 0 : DH_ETRUNC;
-		uint32_t len = get32(s->buf + s->start);
+		uint32_t len = dh_be32(s->buf + s->start);
 		int control = len == 0;
 		size_t hdr = 4;
 		if (control) {
@@ -152,7 +148,7 @@ static int dnstap_next(void *ctx, struct ev_event *ev)
 				return 0;
 			if (r <= 0)
 				return r < 0 ? r : DH_ETRUNC;
-			len = get32(s->buf + s->start + 4);
+			len = dh_be32(s->buf + s->start + 4);
 			hdr = 8;
 		}
 		if (len > FSTRM_FRAME_MAX)

@@ -59,6 +59,17 @@ static inline int cur_need(struct cur *c, size_t n)
 	return 1;
 }
 
+/* Big-endian 16 and 32 bits at p, for callers that have checked the length. */
+static inline uint16_t dh_be16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t dh_be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
 static inline uint8_t cur_u8(struct cur *c)
 {
 	if (!cur_need(c, 1))
@@ -70,7 +81,7 @@ static inline uint16_t cur_u16(struct cur *c)
 {
 	if (!cur_need(c, 2))
 		return 0;
-	uint16_t v = (uint16_t)((c->p[0] << 8) | c->p[1]);
+	uint16_t v = dh_be16(c->p);
 	c->p += 2;
 	return v;
 }
@@ -79,8 +90,7 @@ static inline uint32_t cur_u32(struct cur *c)
 {
 	if (!cur_need(c, 4))
 		return 0;
-	uint32_t v = ((uint32_t)c->p[0] << 24) | ((uint32_t)c->p[1] << 16) |
-	             ((uint32_t)c->p[2] << 8) | c->p[3];
+	uint32_t v = dh_be32(c->p);
 	c->p += 4;
 	return v;
 }

@@ -217,11 +217,10 @@ static int parse_section(struct dns_msg *m, struct cur *c, unsigned count, uint8
 		const uint8_t *f = cur_take(c, DNS_RR_FIXED);
 		if (!f)
 			return c->err;
-		uint16_t type = (uint16_t)((f[0] << 8) | f[1]);
-		uint16_t rclass = (uint16_t)((f[2] << 8) | f[3]);
-		uint32_t ttl =
-		    ((uint32_t)f[4] << 24) | ((uint32_t)f[5] << 16) | ((uint32_t)f[6] << 8) | f[7];
-		uint16_t rdlen = (uint16_t)((f[8] << 8) | f[9]);
+		uint16_t type = dh_be16(f);
+		uint16_t rclass = dh_be16(f + 2);
+		uint32_t ttl = dh_be32(f + 4);
+		uint16_t rdlen = dh_be16(f + 8);
 		size_t rdata = cur_offset(c);
 		const uint8_t *rd = cur_take(c, rdlen);
 		if (!rd)
