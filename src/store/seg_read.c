@@ -402,24 +402,14 @@ static int index_lookup(struct seg *sg, int k, uint64_t key, uint32_t lo, uint32
 {
 	const struct sindex *x = &sg->idx[k];
 	const uint8_t *ent = sg->map + x->off;
-	uint64_t a = 0, b = x->nkeys;
 	*out = NULL;
 	*n = 0;
-	while (a < b) {
-		uint64_t m = a + (b - a) / 2;
-		struct cur c;
-		cur_init(&c, ent + m * SEG_INDEX_ENTRY, 8);
-		uint64_t km = store__cur_u64le(&c);
-		if (km < key)
-			a = m + 1;
-		else
-			b = m;
-	}
+	uint64_t a = index_find(sg, k, key);
 	if (a >= x->nkeys)
 		return 0;
 	struct cur c;
 	cur_init(&c, ent + a * SEG_INDEX_ENTRY, SEG_INDEX_ENTRY * (a + 1 < x->nkeys ? 2 : 1));
-	uint64_t km = store__cur_u64le(&c);
+	store__cur_u64le(&c); /* the key, which index_find() matched */
 	uint32_t off = cur_u32le(&c);
 	uint32_t cnt = cur_u32le(&c);
 	uint64_t end = x->post_len;
@@ -427,8 +417,6 @@ static int index_lookup(struct seg *sg, int k, uint64_t key, uint32_t lo, uint32
 		store__cur_u64le(&c);
 		end = cur_u32le(&c);
 	}
-	if (km != key)
-		return 0;
 	if (off > end || end > x->post_len)
 		return DH_ECORRUPT;
 	const uint8_t *pp = sg->map + x->post_off + off;
