@@ -5,7 +5,7 @@
 
 #include "util/err.h"
 
-void ev_clear(struct ev_event *ev)
+static void reset_fields(struct ev_event *ev)
 {
 	ev->ts_ns = 0;
 	ev->observer[0] = '\0';
@@ -17,7 +17,18 @@ void ev_clear(struct ev_event *ev)
 	ev->dport = 0;
 	ev->size = 0;
 	ev->rtt_ns = -1;
+}
+
+void ev_clear(struct ev_event *ev)
+{
+	reset_fields(ev);
 	dns_msg_clear(&ev->msg);
+}
+
+void ev_reset(struct ev_event *ev)
+{
+	reset_fields(ev);
+	dns_msg_reset(&ev->msg);
 }
 
 static const char *const role_names[EV_ROLE_MAX + 1] = {

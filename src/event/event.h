@@ -71,6 +71,9 @@ struct ev_event {
 /* Resets ev to an empty event with rtt_ns = -1 and no message. */
 void ev_clear(struct ev_event *ev);
 
+/* The same with dns_msg_reset(): for an event about to be filled again. */
+void ev_reset(struct ev_event *ev);
+
 /* Names of roles and transports for output ("client_query", "udp"). */
 const char *ev_role_name(unsigned role);
 const char *ev_transport_name(unsigned transport);

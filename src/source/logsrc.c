@@ -210,35 +210,11 @@ const struct src_options *logsrc_options(const struct logsrc *s)
 
 void logsrc_event_reset(const struct logsrc *s, struct ev_event *ev)
 {
-	struct dns_msg *m = &ev->msg;
-
-	/* Field by field rather than a memset of the whole event: the RR
-	 * array is most of its 4 KB and is only read up to rr_count. */
-	ev->ts_ns = 0;
+	/* Not ev_clear(): the RR array is most of the event's 4 KB and is
+	 * only read up to rr_count. */
+	ev_reset(ev);
 	memcpy(ev->observer, s->opt.observer ? s->opt.observer : "", s->observer_len);
 	ev->observer[s->observer_len] = '\0';
-	ev->role = EV_ROLE_UNKNOWN;
-	ev->transport = EV_TRANSPORT_UNKNOWN;
-	memset(&ev->src, 0, sizeof(ev->src));
-	memset(&ev->dst, 0, sizeof(ev->dst));
-	ev->sport = 0;
-	ev->dport = 0;
-	ev->size = 0;
-	ev->rtt_ns = -1;
-	m->wire = NULL;
-	m->wire_len = 0;
-	m->id = 0;
-	m->flags = 0;
-	m->qdcount = m->ancount = m->nscount = m->arcount = 0;
-	m->has_question = 0;
-	m->qtype = 0;
-	m->qclass = 0;
-	m->qname_len = 0;
-	m->qname[0] = '\0';
-	memset(&m->edns, 0, sizeof(m->edns));
-	m->rr_count = 0;
-	m->rr_dropped = 0;
-	m->err = 0;
 }
 
 struct ev_event *logsrc_spare(struct logsrc *s)

@@ -149,9 +149,7 @@ static void parse_opt(struct dns_edns *e, uint16_t rclass, uint32_t ttl, const u
 	}
 }
 
-/* Resets only what dns_parse() reports, not the 3.6 kB of buffers: the
- * record slots past rr_count and the qname past its NUL are never read. */
-static void reset(struct dns_msg *m)
+void dns_msg_reset(struct dns_msg *m)
 {
 	m->wire = NULL;
 	m->wire_len = 0;
@@ -253,7 +251,7 @@ int dns_parse(struct dns_msg *m, const uint8_t *buf, size_t len)
 
 	if (!m)
 		return DH_EUSAGE;
-	reset(m);
+	dns_msg_reset(m);
 	if (!buf) {
 		rc = len ? DH_EUSAGE : DH_ETRUNC;
 		goto out;

@@ -153,6 +153,11 @@ static inline unsigned dns_msg_rcode(const struct dns_msg *m)
 /* Resets m to an empty message (no question, no records). */
 void dns_msg_clear(struct dns_msg *m);
 
+/* The same for every field a reader looks at, without zeroing the 3.6 kB
+ * of buffers behind them (record slots past rr_count, the qname past its
+ * NUL): for a message about to be filled again. */
+void dns_msg_reset(struct dns_msg *m);
+
 /*
  * Parses len bytes at buf (borrowed: m refers into it, so buf must outlive
  * m's use) into m. Returns 0, or a negative DH_E* code, which is also left
