@@ -30,13 +30,13 @@
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
 
-#define HIST_N      128 /* traced requests remembered for section 4.4.1 */
-#define HIST_HOSTS  64  /* hosts remembered per request */
-#define HIST_SPAN_S 3600
-#define CC_NAMES    128  /* names per traceback whose rarity is measured */
-#define CC_OTHERS   1000 /* distinct other clients counted per name, at most */
-#define CC_KEEP     32   /* cc_candidates an agent returns */
-#define VICTIM_NAMES 8   /* names traced in victim-IP mode */
+#define HIST_N       128 /* traced requests remembered for section 4.4.1 */
+#define HIST_HOSTS   64  /* hosts remembered per request */
+#define HIST_SPAN_S  3600
+#define CC_NAMES     128  /* names per traceback whose rarity is measured */
+#define CC_OTHERS    1000 /* distinct other clients counted per name, at most */
+#define CC_KEEP      32   /* cc_candidates an agent returns */
+#define VICTIM_NAMES 8    /* names traced in victim-IP mode */
 
 struct hist {
 	char fqdn[TRACE_NAME_MAX];
@@ -260,9 +260,9 @@ static void aset_release(struct aset *s)
 /* ---- the local lookup: who asked this server for the name ---- */
 
 enum host_kind {
-	HOST_END = 0,      /* an end host: candidate */
-	HOST_PEER = 1,     /* a downstream server with an agent: relay */
-	HOST_NOAGENT = 2,  /* a downstream server without one: unreached */
+	HOST_END = 0,     /* an end host: candidate */
+	HOST_PEER = 1,    /* a downstream server with an agent: relay */
+	HOST_NOAGENT = 2, /* a downstream server without one: unreached */
 };
 
 struct host {
@@ -495,8 +495,8 @@ static int cand_cmp(const void *x, const void *y)
 	return strcmp(a->host, b->host);
 }
 
-static int local_candidates(struct trace_agent *ag, const struct trace_request *r,
-                            const char *name, struct scan *s, struct trace_answer *out)
+static int local_candidates(struct trace_agent *ag, const struct trace_request *r, const char *name,
+                            struct scan *s, struct trace_answer *out)
 {
 	double w = (double)r->window_s;
 	for (size_t i = 0; i < s->n; i++) {
@@ -529,8 +529,9 @@ static int local_candidates(struct trace_agent *ag, const struct trace_request *
 		double dt = (double)h->nearest_dt_ns / 1e9;
 		double prox = 1.0 - (dt < w ? dt : w) / w;
 		c->score = 1.0 + prox;
-		trace_cand_reason(c, "asked %s for %s %" PRIu32 " time(s) in the %" PRIu32
-		                     " s window (seed 000 4.2)",
+		trace_cand_reason(c,
+		                  "asked %s for %s %" PRIu32 " time(s) in the %" PRIu32
+		                  " s window (seed 000 4.2)",
 		                  ag->name, name, h->queries, r->window_s);
 		trace_cand_reason(c, "nearest query %.3f s %s the attack's start", dt,
 		                  h->last_ns <= s->start_ns ? "before" : "from");
@@ -538,8 +539,9 @@ static int local_candidates(struct trace_agent *ag, const struct trace_request *
 		c->requests = 1 + k;
 		if (k) {
 			c->score += (double)k;
-			trace_cand_reason(c, "also found in %" PRIu32 " other traced request(s) "
-			                     "within an hour at %s (seed 000 4.4.1)",
+			trace_cand_reason(c,
+			                  "also found in %" PRIu32 " other traced request(s) "
+			                  "within an hour at %s (seed 000 4.4.1)",
 			                  k, ag->name);
 		}
 	}
@@ -594,7 +596,8 @@ struct cc_name {
 	char name[TRACE_NAME_MAX];
 	uint32_t bots;
 	uint32_t others;
-	int last_bot; /* index of the last bot counted, to count each once */
+	double weight; /* sum of the bots' weights */
+	int last_bot;  /* index of the last bot counted, to count each once */
 };
 
 struct cc_scan {
@@ -603,6 +606,7 @@ struct cc_scan {
 	struct cc_name *names;
 	size_t n, cap;
 	int bot;
+	double bot_weight;
 	int err;
 };
 
@@ -616,6 +620,7 @@ static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 		if (strcmp(s->names[i].name, ev->msg.qname) == 0) {
 			if (s->names[i].last_bot != s->bot) {
 				s->names[i].bots++;
+				s->names[i].weight += s->bot_weight;
 				s->names[i].last_bot = s->bot;
 			}
 			return 0;
@@ -636,6 +641,7 @@ static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, ev->msg.qname, ev->msg.qname_len + 1u);
 	c->bots = 1;
+	c->weight = s->bot_weight;
 	c->last_bot = s->bot;
 	return 0;
 }
@@ -650,8 +656,7 @@ struct cc_other {
 static int cc_other_cb(void *ctx, const struct ev_event *ev)
 {
 	struct cc_other *o = ctx;
-	if (dns_msg_is_response(&ev->msg) || is_own(o->ag, &ev->src) ||
-	    aset_has(o->bots, &ev->src))
+	if (dns_msg_is_response(&ev->msg) || is_own(o->ag, &ev->src) || aset_has(o->bots, &ev->src))
 		return 0;
 	if (aset_add(&o->seen, &ev->src) < 0) {
 		o->err = -ENOMEM;
@@ -663,14 +668,21 @@ static int cc_other_cb(void *ctx, const struct ev_event *ev)
 static int cc_rank_cmp(const void *x, const void *y)
 {
 	const struct cc_name *a = x, *b = y;
-	if (a->bots != b->bots)
-		return a->bots > b->bots ? -1 : 1;
+	if (a->weight != b->weight)
+		return a->weight > b->weight ? -1 : 1;
 	return strcmp(a->name, b->name);
 }
 
-static double cc_score(uint32_t bots, uint32_t others)
+/*
+ * A name's score: the summed weight of the traced bots that resolved it
+ * (each bot weighs its candidate score over the best candidate's, so a
+ * likely bot counts more than a benign host that happened to ask), over
+ * one plus the other clients that resolved it in the same hour: common
+ * among the bots, rare among everyone else (seed 000 6.3).
+ */
+static double cc_score(double weight, uint32_t others)
 {
-	return (double)bots / (1.0 + (double)others);
+	return weight / (1.0 + (double)others);
 }
 
 static int cc_cmp(const void *x, const void *y)
@@ -682,8 +694,7 @@ static int cc_cmp(const void *x, const void *y)
 }
 
 static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, const char *name,
-                       const struct trace_candidate *cand, size_t ncand,
-                       struct trace_answer *out)
+                       const struct trace_candidate *cand, size_t ncand, struct trace_answer *out)
 {
 	struct cc_scan s;
 	struct aset bots;
@@ -706,6 +717,7 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 		q.since_ns = start - (int64_t)ag->cc_lookback_s * NS_PER_S;
 		q.until_ns = start;
 		s.bot = (int)i;
+		s.bot_weight = cand[0].score > 0 ? cand[i].score / cand[0].score : 1.0;
 		rc = store_query_brief(ag->store, &q, cc_bot_cb, &s);
 		if (s.err) {
 			rc = s.err;
@@ -742,7 +754,7 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 		memcpy(tmp[i].name, s.names[i].name, sizeof(tmp[i].name));
 		tmp[i].bots = s.names[i].bots;
 		tmp[i].others = s.names[i].others;
-		tmp[i].score = cc_score(tmp[i].bots, tmp[i].others);
+		tmp[i].score = cc_score(s.names[i].weight, tmp[i].others);
 	}
 	qsort(tmp, nn, sizeof(tmp[0]), cc_cmp);
 	for (size_t i = 0; i < nn && i < CC_KEEP; i++) {
@@ -763,9 +775,12 @@ static int merge_cc(struct trace_answer *out, const struct trace_cc *in)
 {
 	for (size_t i = 0; i < out->ncc; i++)
 		if (strcmp(out->cc[i].name, in->name) == 0) {
+			/* Recover each side's weight from score and others. */
+			double w = out->cc[i].score * (1.0 + out->cc[i].others) +
+			           in->score * (1.0 + in->others);
 			out->cc[i].bots += in->bots;
 			out->cc[i].others += in->others;
-			out->cc[i].score = cc_score(out->cc[i].bots, out->cc[i].others);
+			out->cc[i].score = cc_score(w, out->cc[i].others);
 			return 0;
 		}
 	struct trace_cc *c;
@@ -1033,9 +1048,9 @@ static int victim_cb(void *ctx, const struct ev_event *ev)
 	for (unsigned i = 0; i < ev->msg.rr_count && i < DNS_RR_MAX; i++) {
 		const struct dns_rr *rr = &ev->msg.rr[i];
 		struct dh_addr a;
-		if (rr->section != DNS_SEC_ANSWER || (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) ||
-		    !rr->data_text || dh_addr_parse(&a, rr->data_text) != 0 ||
-		    !dh_addr_equal(&a, v->victim))
+		if (rr->section != DNS_SEC_ANSWER ||
+		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || !rr->data_text ||
+		    dh_addr_parse(&a, rr->data_text) != 0 || !dh_addr_equal(&a, v->victim))
 			continue;
 		char norm[TRACE_NAME_MAX];
 		if (trace_name_norm(ev->msg.qname, norm) != 0)
@@ -1095,7 +1110,8 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 		return refuse(ag, r.request_id, rc, err, ans, ans_len);
 	int pi = trace_peer_match(ag->peers, ag->npeers, from);
 	if (pi < 0) {
-		snprintf(err, sizeof(err), "no peer entry for certificate %.64s (%.60s, issued by %.60s)",
+		snprintf(err, sizeof(err),
+		         "no peer entry for certificate %.64s (%.60s, issued by %.60s)",
 		         from->fingerprint[0] ? from->fingerprint : "-", from->name, from->ca);
 		return refuse(ag, r.request_id, TRACE_EUNKNOWN, err, ans, ans_len);
 	}
@@ -1130,8 +1146,9 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 	} else {
 		rc = victim_names(ag, &r, &out);
 		if (rc == 0 && out.nnames == 0)
-			trace_answer_add_warning(&out, "no name resolved to the victim's address in "
-			                               "this server's log");
+			trace_answer_add_warning(&out,
+			                         "no name resolved to the victim's address in "
+			                         "this server's log");
 		if (rc == 0 && r.has_blinded)
 			trace_answer_add_warning(&out, "confirmation needs the FQDN; not done in "
 			                               "victim-IP mode");
