@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -596,8 +597,9 @@ struct cc_name {
 	char name[TRACE_NAME_MAX];
 	uint32_t bots;
 	uint32_t others;
-	double weight; /* sum of the bots' weights */
-	int last_bot;  /* index of the last bot counted, to count each once */
+	uint32_t queries; /* the bots' queries for it */
+	double weight;    /* sum of the bots' weights */
+	int last_bot;     /* index of the last bot counted, to count each once */
 };
 
 struct cc_scan {
@@ -618,6 +620,7 @@ static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 		return 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->names[i].name, ev->msg.qname) == 0) {
+			s->names[i].queries++;
 			if (s->names[i].last_bot != s->bot) {
 				s->names[i].bots++;
 				s->names[i].weight += s->bot_weight;
@@ -641,6 +644,7 @@ static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 	memset(c, 0, sizeof(*c));
 	memcpy(c->name, ev->msg.qname, ev->msg.qname_len + 1u);
 	c->bots = 1;
+	c->queries = 1;
 	c->weight = s->bot_weight;
 	c->last_bot = s->bot;
 	return 0;
@@ -678,11 +682,21 @@ static int cc_rank_cmp(const void *x, const void *y)
  * (each bot weighs its candidate score over the best candidate's, so a
  * likely bot counts more than a benign host that happened to ask), over
  * one plus the other clients that resolved it in the same hour: common
- * among the bots, rare among everyone else (seed 000 6.3).
+ * among the bots, rare among everyone else (seed 000 6.3). A bot asks
+ * its C&C name again at every contact (seed 000 section 3, Fig. 2:
+ * every active bot resolved its C&C server), so the weight grows with
+ * the log of the queries per bot: when each bot has a C&C name of its
+ * own, repetition is what tells it from a site visited once.
  */
 static double cc_score(double weight, uint32_t others)
 {
 	return weight / (1.0 + (double)others);
+}
+
+static double cc_weight(double weight, uint32_t queries, uint32_t bots)
+{
+	double per = bots ? (double)queries / (double)bots : 1.0;
+	return weight * (1.0 + log2(per < 1.0 ? 1.0 : per));
 }
 
 static int cc_cmp(const void *x, const void *y)
@@ -754,7 +768,10 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 		memcpy(tmp[i].name, s.names[i].name, sizeof(tmp[i].name));
 		tmp[i].bots = s.names[i].bots;
 		tmp[i].others = s.names[i].others;
-		tmp[i].score = cc_score(s.names[i].weight, tmp[i].others);
+		tmp[i].queries = s.names[i].queries;
+		tmp[i].score =
+		    cc_score(cc_weight(s.names[i].weight, s.names[i].queries, s.names[i].bots),
+		             tmp[i].others);
 	}
 	qsort(tmp, nn, sizeof(tmp[0]), cc_cmp);
 	for (size_t i = 0; i < nn && i < CC_KEEP; i++) {
@@ -780,6 +797,7 @@ static int merge_cc(struct trace_answer *out, const struct trace_cc *in)
 			           in->score * (1.0 + in->others);
 			out->cc[i].bots += in->bots;
 			out->cc[i].others += in->others;
+			out->cc[i].queries += in->queries;
 			out->cc[i].score = cc_score(w, out->cc[i].others);
 			return 0;
 		}

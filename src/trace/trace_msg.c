@@ -456,6 +456,7 @@ int trace_answer_encode(const struct trace_answer *a, char **out, size_t *len)
 			put(x, "score", score_json(a->cc[i].score), &bad);
 			put(x, "bots", json_object_new_int64(a->cc[i].bots), &bad);
 			put(x, "others", json_object_new_int64(a->cc[i].others), &bad);
+			put(x, "queries", json_object_new_int64(a->cc[i].queries), &bad);
 		}
 		push(cc, x, &bad);
 	}
@@ -907,7 +908,7 @@ static int parse_answer(struct pctx *p, struct json_object *root, struct trace_a
 {
 	static const char *const ck[] = {"host",    "score",    "reasons",   "path", "evidence",
 	                                 "queries", "requests", "resolvers", NULL};
-	static const char *const cck[] = {"name", "score", "bots", "others", NULL};
+	static const char *const cck[] = {"name", "score", "bots", "others", "queries", NULL};
 	static const char *const uk[] = {"agent", "reason", "detail", NULL};
 	static const char *const fk[] = {"agent", "evaluated", "tags", NULL};
 	struct json_object *arr, *e;
@@ -976,6 +977,10 @@ static int parse_answer(struct pctx *p, struct json_object *root, struct trace_a
 		if (get_int(p, e, "others", 0, UINT32_MAX, 1, &x))
 			return p->rc;
 		c->others = (uint32_t)x;
+		x = 0;
+		if (get_int(p, e, "queries", 0, UINT32_MAX, 0, &x))
+			return p->rc;
+		c->queries = (uint32_t)x;
 	}
 	x = 0;
 	if (get_int(p, root, "hops", 0, TRACE_HOPS_MAX, 1, &x))

@@ -121,8 +121,9 @@ struct trace_candidate {
 struct trace_cc {
 	char name[TRACE_NAME_MAX];
 	double score;
-	uint32_t bots;   /* traced bots that resolved it before the attack */
-	uint32_t others; /* other clients that resolved it in the same time */
+	uint32_t bots;    /* traced bots that resolved it before the attack */
+	uint32_t others;  /* other clients that resolved it in the same time */
+	uint32_t queries; /* the bots' queries for it */
 };
 
 struct trace_unreached {
