@@ -135,6 +135,8 @@ struct trace_agent_config {
 	uint32_t max_lookback_s;     /* cap on the TTL lookback (0 = 86400) */
 	uint32_t cc_lookback_s;      /* C&C lookback before the attack (0 = 3600) */
 	unsigned cc_bots;            /* top candidates taken as bots (0 = 16) */
+	size_t max_candidates;       /* listed per answer (0 = 500; at most
+	                                TRACE_CAND_MAX) */
 };
 
 struct trace_agent_stats {

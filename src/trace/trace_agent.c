@@ -34,7 +34,7 @@
 #define HIST_N       128 /* traced requests remembered for section 4.4.1 */
 #define HIST_HOSTS   64  /* hosts remembered per request */
 #define HIST_SPAN_S  3600
-#define CC_NAMES     128  /* names per traceback whose rarity is measured */
+#define CC_NAMES     32   /* names per traceback whose rarity is measured */
 #define CC_OTHERS    1000 /* distinct other clients counted per name, at most */
 #define CC_KEEP      32   /* cc_candidates an agent returns */
 #define VICTIM_NAMES 8    /* names traced in victim-IP mode */
@@ -59,6 +59,7 @@ struct trace_agent {
 	uint8_t key[TRACE_OPRF_KEY];
 	uint32_t default_lookback_s, max_lookback_s, cc_lookback_s;
 	unsigned cc_bots;
+	size_t max_answer;
 	struct trace_peer *peers;
 	size_t npeers;
 	struct hist hist[HIST_N];
@@ -121,6 +122,9 @@ int trace_agent_new(struct trace_agent **out, const struct trace_agent_config *c
 	ag->max_lookback_s = cfg->max_lookback_s ? cfg->max_lookback_s : 86400;
 	ag->cc_lookback_s = cfg->cc_lookback_s ? cfg->cc_lookback_s : 3600;
 	ag->cc_bots = cfg->cc_bots ? cfg->cc_bots : 16;
+	ag->max_answer = cfg->max_candidates ? cfg->max_candidates : 500;
+	if (ag->max_answer > TRACE_CAND_MAX)
+		ag->max_answer = TRACE_CAND_MAX;
 	int rc = trace_agent_set_peers(ag, peers, npeers);
 	if (rc) {
 		trace_agent_free(ag);
@@ -282,16 +286,44 @@ struct scan {
 	int64_t start_ns, window_lo_ns;
 	struct host *h;
 	size_t n, cap;
+	uint32_t *idx; /* open-addressing index into h: slot = i + 1, 0 = empty */
+	size_t idx_cap;
 	int64_t *up; /* this server's own upstream queries for the name */
 	size_t nup, capup;
 	int err;
 };
 
+/* Rebuilds the index at twice the hosts' capacity. */
+static int host_reindex(struct scan *s)
+{
+	size_t cap = s->cap * 2;
+	uint32_t *idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t j = addr_hash(&s->h[i].addr) & (cap - 1);
+		while (idx[j])
+			j = (j + 1) & (cap - 1);
+		idx[j] = (uint32_t)i + 1;
+	}
+	free(s->idx);
+	s->idx = idx;
+	s->idx_cap = cap;
+	return 0;
+}
+
 static struct host *host_get(struct scan *s, const struct dh_addr *a, int kind, int peer)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (dh_addr_equal(&s->h[i].addr, a))
-			return &s->h[i];
+	size_t slot = 0;
+	if (s->idx_cap) {
+		slot = addr_hash(a) & (s->idx_cap - 1);
+		while (s->idx[slot]) {
+			struct host *h = &s->h[s->idx[slot] - 1];
+			if (dh_addr_equal(&h->addr, a))
+				return h;
+			slot = (slot + 1) & (s->idx_cap - 1);
+		}
+	}
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 32;
 		if (ncap > TRACE_CAND_MAX * 2)
@@ -303,7 +335,15 @@ static struct host *host_get(struct scan *s, const struct dh_addr *a, int kind, 
 		}
 		s->h = nh;
 		s->cap = ncap;
+		if (host_reindex(s) != 0) {
+			s->err = -ENOMEM;
+			return NULL;
+		}
+		slot = addr_hash(a) & (s->idx_cap - 1);
+		while (s->idx[slot])
+			slot = (slot + 1) & (s->idx_cap - 1);
 	}
+	s->idx[slot] = (uint32_t)s->n + 1;
 	struct host *h = &s->h[s->n++];
 	memset(h, 0, sizeof(*h));
 	h->addr = *a;
@@ -825,8 +865,11 @@ static int confirmation(struct trace_agent *ag, const struct trace_request *r, c
 	/* Padding to a multiple of 8 (at least 8) with random tags hides the
 	 * exact number of clients that asked (doc/privacy.md). */
 	size_t n = (real + 8) & ~(size_t)7;
-	if (n > TRACE_TAGS_MAX)
+	if (n > TRACE_TAGS_MAX) {
 		n = TRACE_TAGS_MAX;
+		trace_answer_add_warning(out, "more clients asked than confirmation tags fit; a "
+		                              "\"spoofed\" verdict may be wrong");
+	}
 	int rc = trace_answer_add_conf(out, &c);
 	if (rc)
 		return rc == TRACE_ETOOBIG ? 0 : rc;
@@ -1048,6 +1091,7 @@ static int trace_name(struct trace_agent *ag, const struct trace_request *r, con
 	rc = relay(ag, r, name, lookback, &s, out);
 out:
 	free(s.h);
+	free(s.idx);
 	free(s.up);
 	return rc;
 }
@@ -1185,6 +1229,15 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 	}
 	qsort(out.cand, out.ncand, sizeof(*out.cand), cand_cmp);
 	qsort(out.cc, out.ncc, sizeof(*out.cc), cc_cmp);
+	if (out.ncand > ag->max_answer) {
+		/* A popular name asked by thousands in the window: the answer
+		 * keeps the best and says how many it left out, so it stays
+		 * within TRACE_ANSWER_MAX at every hop. */
+		snprintf(err, sizeof(err), "%s: %zu lower-ranked candidate(s) not listed", ag->name,
+		         out.ncand - ag->max_answer);
+		out.ncand = ag->max_answer;
+		trace_answer_add_warning(&out, err);
+	}
 	if (!(peer->rights & TRACE_R_CLIENTS) && (out.ncand || out.ncc)) {
 		snprintf(err, sizeof(err),
 		         "%s: %zu candidate(s) and %zu name(s) withheld: peer %s lacks the "
