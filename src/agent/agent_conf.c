@@ -131,6 +131,16 @@ static int ca_subject(const char *path, char *out, size_t cap, char *err, size_t
 	return rc;
 }
 
+/* Agent names travel on paths and label metrics: a plain alphabet. */
+static int is_name(const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '.' || *p == '_'))
+			return 0;
+	return 1;
+}
+
 static int agent_key(struct loader *l, const struct dh_conf_item *it, char *err, size_t errlen)
 {
 	struct agent_conf *c = l->c;
@@ -138,15 +148,11 @@ static int agent_key(struct loader *l, const struct dh_conf_item *it, char *err,
 	uint32_t u;
 	int b, rc;
 	if (strcmp(k, "name") == 0) {
-		if ((rc = set_str(c->name, sizeof(c->name), v, k, err, errlen)))
-			return rc;
-		for (const char *p = v; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_')) {
-				snprintf(err, errlen, "name may hold letters, digits, '-', '.', '_'");
-				return DH_EUSAGE;
-			}
-		return 0;
+		if (!is_name(v)) {
+			snprintf(err, errlen, "name may hold letters, digits, '-', '.', '_'");
+			return DH_EUSAGE;
+		}
+		return set_str(c->name, sizeof(c->name), v, k, err, errlen);
 	}
 	if (strcmp(k, "listen") == 0) {
 		struct dh_addr a;
@@ -390,8 +396,10 @@ static int start_section(struct loader *l, const struct dh_conf_item *it, char *
 		return 0;
 	}
 	if (strcmp(it->section, "peer") == 0) {
-		if (!it->name[0] || strlen(it->name) > TRACE_AGENT_MAX) {
-			snprintf(err, errlen, "a peer section is [peer NAME], NAME the peer agent's name");
+		if (!it->name[0] || strlen(it->name) > TRACE_AGENT_MAX || !is_name(it->name)) {
+			snprintf(err, errlen,
+			         "a peer section is [peer NAME], NAME the peer agent's name (letters, "
+			         "digits, '-', '.', '_')");
 			return DH_EUSAGE;
 		}
 		for (size_t i = 0; i < c->npeers; i++)
