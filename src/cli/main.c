@@ -25,6 +25,7 @@ static const struct {
     {"events", cmd_events, "print stored events, filtered"},
     {"sql", cmd_sql, "query the store with SQL"},
     {"export", cmd_export, "write stored events to a SQLite file"},
+    {"nshist", cmd_nshist, "NS-record history and the direct-outbound DNS check (seed 003)"},
     {"scenario", cmd_scenario, "labelled traffic: pcap, query log, dnstap and ground truth"},
 #ifdef DH_HAVE_SIM
     {"sim", cmd_sim, "traceback simulators: seed 000 Fig. 13 and Monte Carlo"},
