@@ -186,7 +186,8 @@ static void https_exchange(void *ctx, struct trace_call *calls, size_t n, int64_
 		calls[i].ans_len = 0;
 		if (!calls[i].peer->url[0]) {
 			calls[i].rc = TRACE_EDOWN;
-			snprintf(calls[i].detail, sizeof(calls[i].detail), "no url in the peer table");
+			snprintf(calls[i].detail, sizeof(calls[i].detail),
+			         "no url in the peer table");
 			rs[i].call = NULL;
 		}
 	}
@@ -260,13 +261,20 @@ static void audit_peer(struct dh_buf *b, const struct agent_http_request *req)
 
 /* ---- HTTP ---- */
 
-static void json_error(struct agent_http_response *resp, unsigned status, const char *code,
+/* Every error the agent answers is an error answer of the protocol
+ * (trace_error_encode()), so that a peer reads its code and message the
+ * same way whether the trace layer or the agent refused. */
+static void json_error(struct agent *a, struct agent_http_response *resp, unsigned status, int code,
                        const char *msg)
 {
+	char *text = NULL;
+	size_t len = 0;
 	resp->status = status;
-	dh_buf_addf(&resp->body, "{\"v\":%d,\"error\":\"%s\",\"message\":", TRACE_VERSION, code);
-	dh_buf_add_json_str(&resp->body, msg, strlen(msg));
-	dh_buf_addc(&resp->body, '}');
+	if (trace_error_encode("", a->conf.name, code, msg, &text, &len) == 0)
+		dh_buf_add(&resp->body, text, len);
+	else
+		resp->status = 500;
+	free(text);
 }
 
 static unsigned http_status_of(int code)
@@ -303,7 +311,7 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 	int64_t t0 = now_ns();
 	dh_buf_init(&au);
 	if (strcmp(req->method, "POST") != 0) {
-		json_error(resp, 405, "bad_request", "use POST for /v1/trace");
+		json_error(a, resp, 405, TRACE_EBADREQ, "use POST for /v1/trace");
 		goto out;
 	}
 	if (!req->peer->verified) {
@@ -319,7 +327,7 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 		audit_write(a, &au);
 		char msg[160];
 		snprintf(msg, sizeof(msg), "client certificate refused: %s", req->peer->why);
-		json_error(resp, 403, "unknown_peer", msg);
+		json_error(a, resp, 403, TRACE_EUNKNOWN, msg);
 		goto out;
 	}
 
@@ -367,10 +375,11 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 	pthread_mutex_lock(&a->lock);
 	while (a->reload_pending)
 		pthread_cond_wait(&a->cond, &a->lock);
-	int rc = trace_agent_handle(a->ta, &id, (const uint8_t *)req->body, req->len, &ans, &ans_len);
+	int rc =
+	    trace_agent_handle(a->ta, &id, (const uint8_t *)req->body, req->len, &ans, &ans_len);
 	pthread_mutex_unlock(&a->lock);
 	if (rc != 0 || !ans) {
-		json_error(resp, 500, "internal", "out of memory");
+		json_error(a, resp, 500, TRACE_EINTERNAL, "out of memory");
 		goto out;
 	}
 
@@ -391,7 +400,8 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 		for (size_t i = 0; i < sum.nunreached; i++) {
 			if (i)
 				dh_buf_addc(&au, ',');
-			dh_buf_add_json_str(&au, sum.unreached[i].agent, strlen(sum.unreached[i].agent));
+			dh_buf_add_json_str(&au, sum.unreached[i].agent,
+			                    strlen(sum.unreached[i].agent));
 		}
 		dh_buf_addc(&au, ']');
 		resp->status = http_status_of(sum.error);
@@ -437,7 +447,8 @@ static void on_http(void *ctx, const struct agent_http_request *req,
 		pthread_mutex_lock(&a->lock);
 		a->not_found++;
 		pthread_mutex_unlock(&a->lock);
-		json_error(resp, 404, "bad_request", "no such endpoint: /v1/trace, /v1/status, /metrics");
+		json_error(a, resp, 404, TRACE_EBADREQ,
+		           "no such endpoint: /v1/trace, /v1/status, /metrics");
 		return;
 	}
 	if (!is_admin(a, req->peer)) {
@@ -446,14 +457,15 @@ static void on_http(void *ctx, const struct agent_http_request *req,
 		dh_buf_adds(&au, "{\"type\":\"refused\"");
 		audit_peer(&au, req);
 		audit_str(&au, "path", req->path);
-		audit_str(&au, "why", req->peer->verified ? "not an admin certificate" : req->peer->why);
+		audit_str(&au, "why",
+		          req->peer->verified ? "not an admin certificate" : req->peer->why);
 		dh_buf_addc(&au, '}');
 		audit_write(a, &au);
 		dh_buf_release(&au);
 		pthread_mutex_lock(&a->lock);
 		a->tls_refused++;
 		pthread_mutex_unlock(&a->lock);
-		json_error(resp, 403, "forbidden",
+		json_error(a, resp, 403, TRACE_EFORBID,
 		           "status is for the agent's own certificate and admin fingerprints");
 		return;
 	}
@@ -484,11 +496,13 @@ static int load_key(const char *path, uint8_t key[TRACE_OPRF_KEY], char *err, si
 			n = read(fd, key, TRACE_OPRF_KEY);
 		close(fd);
 		if (n != TRACE_OPRF_KEY) {
-			snprintf(err, errlen, "oprf-key %s: not a %d-byte key", path, TRACE_OPRF_KEY);
+			snprintf(err, errlen, "oprf-key %s: not a %d-byte key", path,
+			         TRACE_OPRF_KEY);
 			return DH_EUSAGE;
 		}
 		if ((st.st_mode & 077) != 0) {
-			snprintf(err, errlen, "oprf-key %s: readable by others (chmod 600 it)", path);
+			snprintf(err, errlen, "oprf-key %s: readable by others (chmod 600 it)",
+			         path);
 			return DH_EUSAGE;
 		}
 		return 0;
@@ -525,7 +539,8 @@ static int cert_fingerprint(const char *path, char out[TRACE_FPR_MAX + 1])
 		return -ENOENT;
 	if (gnutls_x509_crt_init(&crt) == 0) {
 		if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) == 0 &&
-		    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &n) == 0 && n == 32) {
+		    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &n) == 0 &&
+		    n == 32) {
 			for (size_t i = 0; i < 32; i++)
 				snprintf(out + 2 * i, 3, "%02x", fp[i]);
 			rc = 0;
@@ -656,7 +671,8 @@ int agent_reload(struct agent *a, const struct agent_conf *conf, char *err, size
 	if (strcmp(conf->name, a->conf.name) || strcmp(conf->store, a->conf.store) ||
 	    strcmp(conf->audit, a->conf.audit) || conf->port != a->conf.port ||
 	    strcmp(conf->listen, a->conf.listen)) {
-		snprintf(err, errlen, "name, listen, port, store and audit change only with a restart");
+		snprintf(err, errlen,
+		         "name, listen, port, store and audit change only with a restart");
 		return DH_EUSAGE;
 	}
 	if ((rc = make_client(conf, &client)) != 0) {
@@ -731,7 +747,8 @@ static void snap(struct agent *a, struct snapshot *s)
 		s->in.last_event_ns = load_i64(&a->ingest->last_event_ns);
 		s->in.last_commit_ns = load_i64(&a->ingest->last_commit_ns);
 		s->in.sources = __atomic_load_n(&a->ingest->sources, __ATOMIC_RELAXED);
-		s->in.sources_running = __atomic_load_n(&a->ingest->sources_running, __ATOMIC_RELAXED);
+		s->in.sources_running =
+		    __atomic_load_n(&a->ingest->sources_running, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_lock(&a->lock);
 	trace_agent_stats(a->ta, &s->ts);
@@ -796,7 +813,9 @@ void agent_status_json(struct agent *a, struct dh_buf *out)
 		dh_buf_adds(out, "{\"name\":");
 		dh_buf_add_json_str(out, p->name, strlen(p->name));
 		dh_buf_addf(out, ",\"reachable\":%s,\"relays_ok\":%llu,\"relays_failed\":%llu",
-		            p->reachable < 0 ? "null" : p->reachable ? "true" : "false",
+		            p->reachable < 0 ? "null"
+		            : p->reachable   ? "true"
+		                             : "false",
 		            (unsigned long long)p->ok, (unsigned long long)p->failed);
 		if (p->last_error[0]) {
 			dh_buf_adds(out, ",\"last_error\":");
@@ -849,8 +868,7 @@ void agent_metrics(struct agent *a, struct dh_buf *out)
 	       (double)s.ts.relayed);
 	metric(out, "unreached_total", "counter", "Relays that did not reach their peer.",
 	       (double)s.ts.unreached);
-	metric(out, "audit_entries", "gauge", "Entries in the audit log.",
-	       (double)s.audit_entries);
+	metric(out, "audit_entries", "gauge", "Entries in the audit log.", (double)s.audit_entries);
 	dh_buf_adds(out, "# HELP dnshound_agent_peer_up Whether the last relay to a peer was "
 	                 "answered.\n# TYPE dnshound_agent_peer_up gauge\n");
 	pthread_mutex_lock(&a->lock);

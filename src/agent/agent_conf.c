@@ -26,8 +26,7 @@ struct loader {
 	size_t peer_cap;
 };
 
-static int set_str(char *dst, size_t cap, const char *v, const char *key, char *err,
-                   size_t errlen)
+static int set_str(char *dst, size_t cap, const char *v, const char *key, char *err, size_t errlen)
 {
 	size_t n = strlen(v);
 	if (n == 0) {
@@ -57,8 +56,8 @@ static int add_addr(struct dh_addr *list, size_t *n, size_t max, const char *v, 
 	return 0;
 }
 
-static int get_u32(const char *v, unsigned long long max, uint32_t *out, const char *key,
-                   char *err, size_t errlen)
+static int get_u32(const char *v, unsigned long long max, uint32_t *out, const char *key, char *err,
+                   size_t errlen)
 {
 	unsigned long long u;
 	if (dh_conf_u64(v, &u) != 0 || u > max) {
@@ -135,8 +134,8 @@ static int ca_subject(const char *path, char *out, size_t cap, char *err, size_t
 static int is_name(const char *v)
 {
 	for (const char *p = v; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '.' || *p == '_'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
 			return 0;
 	return 1;
 }
@@ -204,7 +203,8 @@ static int agent_key(struct loader *l, const struct dh_conf_item *it, char *err,
 	if (strcmp(k, "retention") == 0) {
 		if (dh_conf_seconds(v, &c->retention_s) != 0 ||
 		    (c->retention_s > 0 && c->retention_s < 3600)) {
-			snprintf(err, errlen, "retention is a duration of an hour or more (30d), or 0");
+			snprintf(err, errlen,
+			         "retention is a duration of an hour or more (30d), or 0");
 			return DH_EUSAGE;
 		}
 		return 0;
@@ -242,7 +242,8 @@ static int agent_key(struct loader *l, const struct dh_conf_item *it, char *err,
 	}
 	if (strcmp(k, "admin") == 0) {
 		if (!is_hex_fpr(v)) {
-			snprintf(err, errlen, "admin is a certificate's SHA-256 fingerprint (64 hex)");
+			snprintf(err, errlen,
+			         "admin is a certificate's SHA-256 fingerprint (64 hex)");
 			return DH_EUSAGE;
 		}
 		if (c->nadmins >= AGENT_ADMINS_MAX) {
@@ -291,8 +292,9 @@ static int peer_key(struct loader *l, const struct dh_conf_item *it, char *err, 
 	const char *k = it->key, *v = it->value;
 	if (strcmp(k, "fingerprint") == 0) {
 		if (!is_hex_fpr(v)) {
-			snprintf(err, errlen,
-			         "fingerprint is the SHA-256 of the peer's certificate (64 hex digits)");
+			snprintf(
+			    err, errlen,
+			    "fingerprint is the SHA-256 of the peer's certificate (64 hex digits)");
 			return DH_EUSAGE;
 		}
 		copy_fpr(p->fingerprint, v);
@@ -315,8 +317,9 @@ static int peer_key(struct loader *l, const struct dh_conf_item *it, char *err, 
 		return add_addr(p->servers, &p->nservers, TRACE_SERVERS_MAX, v, k, err, errlen);
 	if (strcmp(k, "rights") == 0) {
 		if (trace_rights_parse(v, &p->rights) != 0) {
-			snprintf(err, errlen,
-			         "rights is a list of ask, relay, clients, confirm (comma-separated)");
+			snprintf(
+			    err, errlen,
+			    "rights is a list of ask, relay, clients, confirm (comma-separated)");
 			return DH_EUSAGE;
 		}
 		return 0;
@@ -325,7 +328,8 @@ static int peer_key(struct loader *l, const struct dh_conf_item *it, char *err, 
 		char *end;
 		double d = strtod(v, &end);
 		if (end == v || *end || !(d >= 0) || d > 1e6) {
-			snprintf(err, errlen, "%s is a number of requests (per second for rate)", k);
+			snprintf(err, errlen, "%s is a number of requests (per second for rate)",
+			         k);
 			return DH_EUSAGE;
 		}
 		if (k[0] == 'r')
@@ -345,7 +349,8 @@ static int finish_section(struct loader *l, char *err, size_t errlen)
 		struct trace_peer *p = l->peer;
 		if (!p->fingerprint[0] && !(p->ca[0] && p->cn[0])) {
 			snprintf(err, errlen,
-			         "[peer %s] needs fingerprint, or ca (or ca-file) and cn, to be known by",
+			         "[peer %s] needs fingerprint, or ca (or ca-file) and cn, to be "
+			         "known by",
 			         p->name);
 			return DH_EUSAGE;
 		}
@@ -378,8 +383,7 @@ static int finish_section(struct loader *l, char *err, size_t errlen)
 	return 0;
 }
 
-static int start_section(struct loader *l, const struct dh_conf_item *it, char *err,
-                         size_t errlen)
+static int start_section(struct loader *l, const struct dh_conf_item *it, char *err, size_t errlen)
 {
 	struct agent_conf *c = l->c;
 	int rc = finish_section(l, err, errlen);
@@ -397,9 +401,10 @@ static int start_section(struct loader *l, const struct dh_conf_item *it, char *
 	}
 	if (strcmp(it->section, "peer") == 0) {
 		if (!it->name[0] || strlen(it->name) > TRACE_AGENT_MAX || !is_name(it->name)) {
-			snprintf(err, errlen,
-			         "a peer section is [peer NAME], NAME the peer agent's name (letters, "
-			         "digits, '-', '.', '_')");
+			snprintf(
+			    err, errlen,
+			    "a peer section is [peer NAME], NAME the peer agent's name (letters, "
+			    "digits, '-', '.', '_')");
 			return DH_EUSAGE;
 		}
 		for (size_t i = 0; i < c->npeers; i++)
@@ -466,8 +471,7 @@ static int on_item(void *ctx, const struct dh_conf_item *it, char *err, size_t e
 	return 0;
 }
 
-static int readable(const char *path, const char *key, const char *file, char *err,
-                    size_t errlen)
+static int readable(const char *path, const char *key, const char *file, char *err, size_t errlen)
 {
 	if (access(path, R_OK) != 0) {
 		snprintf(err, errlen, "%s: [agent] %s = %s: %s", file, key, path, strerror(errno));

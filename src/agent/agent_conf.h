@@ -33,12 +33,12 @@ enum agent_source_type {
 
 struct agent_source {
 	char name[64];
-	unsigned type;              /* enum agent_source_type */
-	char path[AGENT_PATH_MAX];  /* socket (dnstap) or file (follow) */
-	char iface[64];             /* capture */
-	char format[32];            /* follow: "auto" or a format name */
-	char filter[256];           /* capture: BPF filter, "" = DNS ports */
-	unsigned line;              /* where the section starts */
+	unsigned type;             /* enum agent_source_type */
+	char path[AGENT_PATH_MAX]; /* socket (dnstap) or file (follow) */
+	char iface[64];            /* capture */
+	char format[32];           /* follow: "auto" or a format name */
+	char filter[256];          /* capture: BPF filter, "" = DNS ports */
+	unsigned line;             /* where the section starts */
 };
 
 struct agent_conf {

@@ -577,6 +577,14 @@ int agent_client_post(struct agent_client *c, const char *url, const char *body,
                       unsigned timeout_ms, unsigned *status, struct dh_buf *resp, char *err,
                       size_t errlen)
 {
+	return agent_client_request(c, "POST", url, body, len, timeout_ms, status, resp, err,
+	                            errlen);
+}
+
+int agent_client_request(struct agent_client *c, const char *method, const char *url,
+                         const char *body, size_t len, unsigned timeout_ms, unsigned *status,
+                         struct dh_buf *resp, char *err, size_t errlen)
+{
 	CURL *e = NULL;
 	struct curl_slist *hdr = NULL;
 	struct sink sink = {resp, c->cfg.max_response, 0, 0};
@@ -611,8 +619,12 @@ int agent_client_post(struct agent_client *c, const char *url, const char *body,
 	if (c->pin)
 		curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, c->pin);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout_ms ? timeout_ms : 1));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);

@@ -118,4 +118,9 @@ int agent_client_post(struct agent_client *c, const char *url, const char *body,
                       unsigned timeout_ms, unsigned *status, struct dh_buf *resp, char *err,
                       size_t errlen);
 
+/* The same with another method: "GET" (body NULL) or "POST". */
+int agent_client_request(struct agent_client *c, const char *method, const char *url,
+                         const char *body, size_t len, unsigned timeout_ms, unsigned *status,
+                         struct dh_buf *resp, char *err, size_t errlen);
+
 #endif
