@@ -258,4 +258,72 @@ w(a, text.replace('victim.example', 'victim.exampla', 1))
 p = run('agent', 'audit-verify', a, ok=(1,))
 check('changed' in p.stdout or 'prev' in p.stdout, p.stdout)
 print('agents: refusals audited, status, reload, a peer down, audit chain checked')
+
+# Live ingest: an agent that follows its server's query log sees a query
+# within seconds; a restart goes on where it stopped, adding nothing twice.
+import http.client
+import ssl
+lstore = os.path.join(WORK, 'live.store')
+llog = os.path.join(WORK, 'live-query.log')
+w(llog, '')
+text = open(conf('fwd', lstore, '10.99.0.53', [
+    {'name': 'victim.example', 'fingerprint': fp['victim'], 'rights': 'ask,clients,confirm',
+     'rate': '1', 'burst': '3'}])).read()
+text = text.replace('[agent]\n', '[agent]\nretention = 30d\n')
+text += '\n[source log]\ntype = follow\npath = %s\nformat = bind\n' % llog
+lconf = os.path.join(WORK, 'fwd.conf')
+w(lconf, text)
+
+
+def logline(t, client, name):
+    ms = int((t - int(t)) * 1000)
+    stamp = time.strftime('%d-%b-%Y %H:%M:%S', time.gmtime(t)) + '.%03d' % ms
+    return ('%s queries: info: client @0x7f5a1c0a4e98 %s#4242 (%s): query: %s IN A +E(0)K '
+            '(10.99.0.53)\n' % (stamp, client, name, name))
+
+
+lproc, lport, lerr = start_agent('fwd', lconf)
+now = time.time()
+with open(llog, 'a') as f:
+    for i in range(5):
+        f.write(logline(now - 3 + i * 0.5, '10.99.1.%d' % (i + 1), 'live.example.net'))
+time.sleep(2.5)
+lurl = 'https://localhost:%d' % lport
+p = run('trace', '--agent', lurl, '--fqdn', 'live.example.net', '--time',
+        '%.3f' % (now + 0.5), '--json', *tls)
+live = sorted(c['host'] for c in json.loads(p.stdout)['candidates'])
+check(live == ['10.99.1.%d' % i for i in range(1, 6)],
+      'live ingest: candidates %s 2.5 s after the lines were written' % live)
+
+# Over its rate (1/s, burst 3) the peer is refused, and malformed or
+# unknown-version requests are refused with their code; the agent goes on.
+codes = []
+for i in range(4):
+    p = run('trace', '--agent', lurl, '--fqdn', 'live.example.net', '--time', '%.3f' % now,
+            '--json', *tls, ok=(0, 1))
+    codes.append('rate_limited' in p.stderr)
+check(codes[-1], 'no rate limit after a burst of 4: %s' % codes)
+ctx = ssl.create_default_context(cafile=C('ca.pem'))
+ctx.load_cert_chain(C('victim.pem'), C('victim.key'))
+for body, want in ((b'{"v":1,', 'bad_request'), (b'{"v":99,"type":"trace"}', 'unsupported_version'),
+                   (b'\xff\xfe\x00', 'bad_request')):
+    time.sleep(1.1)  # one token back
+    hc = http.client.HTTPSConnection('localhost', lport, context=ctx, timeout=10)
+    hc.request('POST', '/v1/trace', body, {'Content-Type': 'application/json'})
+    r = hc.getresponse()
+    ans = json.loads(r.read())
+    check(r.status == 400 and ans.get('error', {}).get('code') == want,
+          'malformed request %r: %d %s' % (body, r.status, ans))
+    hc.close()
+stop(lproc)
+with open(llog, 'a') as f:
+    f.write(logline(time.time(), '10.99.1.9', 'after.example.net'))
+lproc, lport, lerr = start_agent('fwd', lconf)
+time.sleep(2.5)
+stop(lproc)
+p = run('sql', '--store', lstore, 'SELECT count(*) FROM events')
+check(p.stdout.split()[-1] == '6', 'events in the live store after a restart: %s' % p.stdout)
+print('live: events visible within 2.5 s, rate limit, malformed requests refused, restart '
+      'resumed without duplicates')
+
 shutil.rmtree(WORK, ignore_errors=True)
