@@ -51,6 +51,8 @@ struct agent {
 	pthread_cond_t cond;
 	unsigned in_relay;  /* requests waiting for peers, lock released */
 	int reload_pending; /* a reload waits for in_relay to reach 0 */
+	pthread_t flusher;  /* audit-sync = periodic */
+	int flusher_started, stopping;
 
 	/* Under lock. */
 	struct peer_state *ps;
@@ -240,13 +242,16 @@ static void audit_str(struct dh_buf *b, const char *key, const char *v)
 	dh_buf_add_json_str(b, v, strlen(v));
 }
 
-static void audit_write(struct agent *a, struct dh_buf *b)
+/* last: the request's last entry, synced (with audit-sync) before the
+ * answer goes out; the request's own entry rides on that sync. */
+static void audit_write(struct agent *a, struct dh_buf *b, int last)
 {
 	if (b->err)
 		return;
-	/* A failing audit log is not a reason to stop answering, but it is
-	 * counted in the status so that an operator sees it. */
-	(void)agent_audit_append(a->audit, now_ns(), b->data, b->len, a->conf.audit_sync);
+	/* A failing audit log is not a reason to stop answering; the
+	 * operator sees the log's head stop moving in the status. */
+	(void)agent_audit_append(a->audit, now_ns(), b->data, b->len,
+	                         last && a->conf.audit_sync == AGENT_SYNC_EACH);
 }
 
 static void audit_peer(struct dh_buf *b, const struct agent_http_request *req)
@@ -324,7 +329,7 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 		pthread_mutex_lock(&a->lock);
 		a->tls_refused++;
 		pthread_mutex_unlock(&a->lock);
-		audit_write(a, &au);
+		audit_write(a, &au, 1);
 		char msg[160];
 		snprintf(msg, sizeof(msg), "client certificate refused: %s", req->peer->why);
 		json_error(a, resp, 403, TRACE_EUNKNOWN, msg);
@@ -370,7 +375,7 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 		audit_str(&au, "parse_error", perr);
 	}
 	dh_buf_addc(&au, '}');
-	audit_write(a, &au);
+	audit_write(a, &au, 0);
 
 	pthread_mutex_lock(&a->lock);
 	while (a->reload_pending)
@@ -410,7 +415,7 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 		resp->status = 500;
 	}
 	dh_buf_addf(&au, ",\"bytes\":%zu,\"ms\":%.1f}", ans_len, (double)(now_ns() - t0) / 1e6);
-	audit_write(a, &au);
+	audit_write(a, &au, 1);
 	trace_answer_release(&sum);
 	dh_buf_add(&resp->body, ans, ans_len);
 out:
@@ -460,7 +465,7 @@ static void on_http(void *ctx, const struct agent_http_request *req,
 		audit_str(&au, "why",
 		          req->peer->verified ? "not an admin certificate" : req->peer->why);
 		dh_buf_addc(&au, '}');
-		audit_write(a, &au);
+		audit_write(a, &au, 1);
 		dh_buf_release(&au);
 		pthread_mutex_lock(&a->lock);
 		a->tls_refused++;
@@ -482,6 +487,24 @@ static void on_http(void *ctx, const struct agent_http_request *req,
 }
 
 /* ---- life cycle ---- */
+
+/* audit-sync = periodic: the entries reach the disk within a period, and
+ * no answer waits for a sync. A crash may lose the last period's entries;
+ * what remains still verifies. */
+static void *flush_audit(void *arg)
+{
+	struct agent *a = arg;
+	struct timespec step = {0, AGENT_SYNC_PERIOD_MS * 1000000L};
+	for (;;) {
+		pthread_mutex_lock(&a->lock);
+		int stop = a->stopping;
+		pthread_mutex_unlock(&a->lock);
+		(void)agent_audit_flush(a->audit);
+		if (stop)
+			return NULL;
+		nanosleep(&step, NULL);
+	}
+}
 
 /* The OPRF key: 32 bytes in a file of mode 0600, made at the first start.
  * It must survive restarts: a victim side that blinded its element
@@ -649,6 +672,14 @@ int agent_new(struct agent **out, const struct agent_conf *conf, struct store *s
 	if ((rc = trace_agent_new(&a->ta, &tc, conf->peers, conf->npeers)) != 0) {
 		snprintf(err, errlen, "traceback: %s", trace_strerror(rc));
 		goto fail;
+	}
+	if (conf->audit_sync == AGENT_SYNC_PERIODIC) {
+		if (pthread_create(&a->flusher, NULL, flush_audit, a) != 0) {
+			snprintf(err, errlen, "no thread for the audit log's syncs");
+			rc = -EAGAIN;
+			goto fail;
+		}
+		a->flusher_started = 1;
 	}
 	http_config(conf, &hc);
 	if ((rc = agent_http_start(&a->http, &hc, on_http, a, err, errlen)) != 0)
@@ -889,6 +920,12 @@ void agent_free(struct agent *a)
 		return;
 	/* The server first: its requests may still use everything else. */
 	agent_http_stop(a->http);
+	if (a->flusher_started) {
+		pthread_mutex_lock(&a->lock);
+		a->stopping = 1;
+		pthread_mutex_unlock(&a->lock);
+		pthread_join(a->flusher, NULL);
+	}
 	trace_agent_free(a->ta);
 	agent_client_free(a->client);
 	agent_audit_close(a->audit);

@@ -180,11 +180,16 @@ static int agent_key(struct loader *l, const struct dh_conf_item *it, char *err,
 	if (strcmp(k, "oprf-key") == 0)
 		return set_str(c->oprf_key, sizeof(c->oprf_key), v, k, err, errlen);
 	if (strcmp(k, "audit-sync") == 0) {
-		if (dh_conf_bool(v, &b) != 0) {
-			snprintf(err, errlen, "audit-sync is yes or no");
+		if (strcmp(v, "each") == 0 || strcmp(v, "yes") == 0)
+			c->audit_sync = AGENT_SYNC_EACH;
+		else if (strcmp(v, "periodic") == 0)
+			c->audit_sync = AGENT_SYNC_PERIODIC;
+		else if (strcmp(v, "no") == 0)
+			c->audit_sync = AGENT_SYNC_NO;
+		else {
+			snprintf(err, errlen, "audit-sync is each, periodic or no");
 			return DH_EUSAGE;
 		}
-		c->audit_sync = b;
 		return 0;
 	}
 	if (strcmp(k, "server") == 0)
@@ -485,7 +490,7 @@ static void defaults(struct agent_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen, sizeof(c->listen), "::");
 	c->port = 8853;
-	c->audit_sync = 1;
+	c->audit_sync = AGENT_SYNC_PERIODIC;
 	c->threads = 4;
 	c->max_body = TRACE_REQUEST_MAX;
 	c->relay_timeout_ms = 5000;

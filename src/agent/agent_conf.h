@@ -31,6 +31,9 @@ enum agent_source_type {
 	AGENT_SRC_FOLLOW = 3,  /* a growing log or dnstap file */
 };
 
+enum { AGENT_SYNC_NO = 0, AGENT_SYNC_EACH = 1, AGENT_SYNC_PERIODIC = 2 };
+#define AGENT_SYNC_PERIOD_MS 200
+
 struct agent_source {
 	char name[64];
 	unsigned type;             /* enum agent_source_type */
@@ -50,7 +53,10 @@ struct agent_conf {
 	char store[AGENT_PATH_MAX];
 	char audit[AGENT_PATH_MAX];
 	char oprf_key[AGENT_PATH_MAX];
-	int audit_sync; /* fdatasync every entry (default yes) */
+	/* When audit entries reach the disk: AGENT_SYNC_EACH before each
+	 * answer goes out, AGENT_SYNC_PERIODIC within AGENT_SYNC_PERIOD_MS
+	 * (the default), AGENT_SYNC_NO when the kernel writes them. */
+	int audit_sync;
 	size_t nservers;
 	struct dh_addr servers[TRACE_SERVERS_MAX];
 	size_t ndownstream;
