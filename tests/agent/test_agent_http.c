@@ -43,6 +43,11 @@ static void path(char *buf, size_t len, const char *name)
 static void handler(void *ctx, const struct agent_http_request *req,
                     struct agent_http_response *resp)
 {
+	if (req->too_large) {
+		resp->status = 413;
+		dh_buf_addf(&resp->body, "{\"too_large\":%zu}", req->too_large);
+		return;
+	}
 	if (strstr(req->body, "sleep")) {
 		struct timespec ts = {0, 400 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -296,7 +301,7 @@ static void test_limits_and_errors(void **state)
 	big[sizeof(big) - 1] = 0;
 	assert_int_equal(post(h, "client", "ca.pem", NULL, big, 5000, &status, &out), 0);
 	assert_int_equal(status, 413);
-	assert_non_null(strstr(out.data, "too_large"));
+	assert_non_null(strstr(out.data, "\"too_large\":4095"));
 	dh_buf_release(&out);
 
 	assert_int_equal(post(h, "client", "ca.pem", NULL, "sleep", 100, &status, &out),
