@@ -375,7 +375,10 @@ static int scan_cb(void *ctx, const struct ev_event *ev)
 		s->up[s->nup++] = ev->ts_ns;
 		return 0;
 	}
-	if (ag->nservers && !is_own(ag, &ev->dst))
+	/* A query to another server is not this server's client's; one
+	 * with no destination comes from a log that does not name the
+	 * server it is the log of (dnsmasq's), so it is to this server. */
+	if (ag->nservers && ev->dst.family != DH_AF_NONE && !is_own(ag, &ev->dst))
 		return 0;
 	int peer = trace_peer_by_server(ag->peers, ag->npeers, &ev->src);
 	int kind = HOST_END;
