@@ -712,14 +712,6 @@ static int cc_other_cb(void *ctx, const struct ev_event *ev)
 	return o->seen.n >= CC_OTHERS ? 1 : 0;
 }
 
-static int cc_rank_cmp(const void *x, const void *y)
-{
-	const struct cc_name *a = x, *b = y;
-	if (a->weight != b->weight)
-		return a->weight > b->weight ? -1 : 1;
-	return strcmp(a->name, b->name);
-}
-
 /*
  * A name's score: the summed weight of the traced bots that resolved it
  * (each bot weighs its candidate score over the best candidate's, so a
@@ -740,6 +732,16 @@ static double cc_weight(double weight, uint32_t queries, uint32_t bots)
 {
 	double per = bots ? (double)queries / (double)bots : 1.0;
 	return weight * (1.0 + log2(per < 1.0 ? 1.0 : per));
+}
+
+static int cc_rank_cmp(const void *x, const void *y)
+{
+	const struct cc_name *a = x, *b = y;
+	double wa = cc_weight(a->weight, a->queries, a->bots);
+	double wb = cc_weight(b->weight, b->queries, b->bots);
+	if (wa != wb)
+		return wa > wb ? -1 : 1;
+	return strcmp(a->name, b->name);
 }
 
 static int cc_cmp(const void *x, const void *y)
