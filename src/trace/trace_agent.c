@@ -9,7 +9,7 @@
  * + 1 - min(dt, w) / w     dt = seconds between its nearest query and the
  *                          attack's start, w the window: bots resolve the
  *                          victim just before attacking (section 3)
- * + 1 per other traced request (another name, attack within an hour) in
+ * + 1 per other traced request (another name, attack within a day) in
  *                          which this agent found h (section 4.4.1)
  * + 1 per further source agent that names h (section 4.4.2, added where
  *                          answers are merged)
@@ -31,13 +31,13 @@
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
 
-#define HIST_N       128 /* traced requests remembered for section 4.4.1 */
-#define HIST_HOSTS   64  /* hosts remembered per request */
-#define HIST_SPAN_S  3600
-#define CC_NAMES     32   /* names per traceback whose rarity is measured */
-#define CC_OTHERS    1000 /* distinct other clients counted per name, at most */
-#define CC_KEEP      32   /* cc_candidates an agent returns */
-#define VICTIM_NAMES 8    /* names traced in victim-IP mode */
+#define HIST_N       128   /* traced requests remembered for section 4.4.1 */
+#define HIST_HOSTS   64    /* hosts remembered per request */
+#define HIST_SPAN_S  86400 /* a host keeps its address that long, mostly */
+#define CC_NAMES     32    /* names per traceback whose rarity is measured */
+#define CC_OTHERS    1000  /* distinct other clients counted per name, at most */
+#define CC_KEEP      32    /* cc_candidates an agent returns */
+#define VICTIM_NAMES 8     /* names traced in victim-IP mode */
 
 struct hist {
 	char fqdn[TRACE_NAME_MAX];
@@ -585,7 +585,7 @@ static int local_candidates(struct trace_agent *ag, const struct trace_request *
 			c->score += (double)k;
 			trace_cand_reason(c,
 			                  "also found in %" PRIu32 " other traced request(s) "
-			                  "within an hour at %s (seed 000 4.4.1)",
+			                  "within a day at %s (seed 000 4.4.1)",
 			                  k, ag->name);
 		}
 	}
