@@ -219,7 +219,7 @@ static void https_exchange(void *ctx, struct trace_call *calls, size_t n, int64_
 		} else {
 			ps->failed++;
 			ps->reachable = 0;
-			snprintf(ps->last_error, sizeof(ps->last_error), "%s: %s",
+			snprintf(ps->last_error, sizeof(ps->last_error), "%.24s: %.200s",
 			         trace_code_name(calls[i].rc), calls[i].detail);
 		}
 	}
