@@ -102,7 +102,8 @@ int trace_agent_new(struct trace_agent **out, const struct trace_agent_config *c
 		return -ENOMEM;
 	snprintf(ag->name, sizeof(ag->name), "%s", cfg->name);
 	ag->store = cfg->store;
-	memcpy(ag->servers, cfg->servers, cfg->nservers * sizeof(*cfg->servers));
+	if (cfg->nservers)
+		memcpy(ag->servers, cfg->servers, cfg->nservers * sizeof(*cfg->servers));
 	ag->nservers = cfg->nservers;
 	if (cfg->ndownstream) {
 		ag->downstream = calloc(cfg->ndownstream, sizeof(*ag->downstream));
@@ -182,6 +183,13 @@ int trace_request_init(struct trace_request *r, const char *originator, const ch
 }
 
 /* ---- small helpers ---- */
+
+/* sort() with an empty (possibly NULL) array is undefined; this is not. */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
 
 static int is_own(const struct trace_agent *ag, const struct dh_addr *a)
 {
@@ -786,7 +794,7 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 			goto out;
 	}
 	rc = 0;
-	qsort(s.names, s.n, sizeof(*s.names), cc_rank_cmp);
+	sort(s.names, s.n, sizeof(*s.names), cc_rank_cmp);
 	size_t nn = s.n < CC_NAMES ? s.n : CC_NAMES;
 	for (size_t i = 0; i < nn; i++) {
 		struct cc_other o;
@@ -818,7 +826,7 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 		    cc_score(cc_weight(s.names[i].weight, s.names[i].queries, s.names[i].bots),
 		             tmp[i].others);
 	}
-	qsort(tmp, nn, sizeof(tmp[0]), cc_cmp);
+	sort(tmp, nn, sizeof(tmp[0]), cc_cmp);
 	for (size_t i = 0; i < nn && i < CC_KEEP; i++) {
 		struct trace_cc *c;
 		if ((rc = trace_answer_add_cc(out, &c)) != 0)
@@ -892,7 +900,7 @@ static int confirmation(struct trace_agent *ag, const struct trace_request *r, c
 	for (; k < n; k++)
 		randombytes_buf(c->tags[k], TRACE_OPRF_BYTES);
 	c->ntags = n;
-	qsort(c->tags, n, TRACE_OPRF_BYTES, tag_cmp);
+	sort(c->tags, n, TRACE_OPRF_BYTES, tag_cmp);
 	return 0;
 }
 
@@ -1083,7 +1091,7 @@ static int trace_name(struct trace_agent *ag, const struct trace_request *r, con
 	if (r->kind == TRACE_KIND_TRACE && (rc = local_candidates(ag, r, name, &s, out)) != 0)
 		goto out;
 	if (r->kind == TRACE_KIND_TRACE && out->ncand > before) {
-		qsort(out->cand + before, out->ncand - before, sizeof(*out->cand), cand_cmp);
+		sort(out->cand + before, out->ncand - before, sizeof(*out->cand), cand_cmp);
 		if (rights & TRACE_R_CLIENTS)
 			rc = cc_lookback(ag, r, name, out->cand + before, out->ncand - before, out);
 		if (rc)
@@ -1232,8 +1240,8 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 		trace_answer_release(&out);
 		return refuse(ag, r.request_id, TRACE_EINTERNAL, trace_strerror(rc), ans, ans_len);
 	}
-	qsort(out.cand, out.ncand, sizeof(*out.cand), cand_cmp);
-	qsort(out.cc, out.ncc, sizeof(*out.cc), cc_cmp);
+	sort(out.cand, out.ncand, sizeof(*out.cand), cand_cmp);
+	sort(out.cc, out.ncc, sizeof(*out.cc), cc_cmp);
 	if (out.ncand > ag->max_answer) {
 		/* A popular name asked by thousands in the window: the answer
 		 * keeps the best and says how many it left out, so it stays
