@@ -452,7 +452,7 @@ static void test_classify(void **state)
 	struct nshist_why w;
 
 	assert_int_equal(nshist_opts_init(&o), 0);
-	assert_int_equal(dh_allow_add_net(o.resolvers, RES), 0);
+	assert_int_equal(nshist_opts_resolver(&o, RES), 0);
 	ns_response(T0, 1, 0);
 	assert_int_equal(nshist_learn(h, &ev), 0);
 	/* A response is not a query. */
