@@ -802,6 +802,12 @@ static int do_check(struct run *r, int argc, char **argv, int first)
 	if (open_history(r, 0) != 0)
 		return CLI_EXIT_RUNTIME;
 	if (r->findings) {
+		/* Findings need the store's catalog; a check may be the first
+		 * command to use the directory. */
+		if (mkdir(r->dir, 0777) != 0 && errno != EEXIST) {
+			cli_err("%s: %s", r->dir, strerror(errno));
+			return CLI_EXIT_RUNTIME;
+		}
 		e = store_findings_open(&r->ft, r->dir, 1);
 		if (e == 0)
 			e = nshist_find_new(&r->find, &r->o);
