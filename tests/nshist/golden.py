@@ -10,6 +10,8 @@ each of those addresses directly, before and after they were learned and
 after the glue's TTL. 'dnshound nshist check --json' must give the
 verdicts of the table below, written by hand from the capture; 'nshist
 show --json' the rows; and the findings table two findings for the host.
+Then the live mode through follow's loop: 'nshist check -- follow' reads a
+growing BIND query log against the history the capture taught.
 
     golden.py DNSHOUND
 """
@@ -17,10 +19,12 @@ show --json' the rows; and the findings table two findings for the host.
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "golden"))
@@ -151,6 +155,47 @@ def check(dh, store, pcap, extra=()):
     return [reduce(json.loads(line)) for line in out.stdout.splitlines()]
 
 
+BIND_LINE = ("01-May-2024 12:00:%02d.000 queries: info: client @0x7fa5d4743098 "
+             "%s#%d (%s): query: %s IN %s -E(0) (%s)\n")
+
+
+def follow_part(dh, store, work):
+    """The live mode through follow's loop: a BIND query log of the
+    servers the host asked, growing while 'nshist check -- follow' reads
+    it, against the history the capture taught."""
+    log = os.path.join(work, "query.log")
+    open(log, "w").close()
+    err = open(os.path.join(work, "follow.err"), "w")
+    p = subprocess.Popen([dh, "nshist", "check", "--store", store, "--json", "--no-learn",
+                          "--no-findings", "--local", "10.1.0.0/16", "--", "follow",
+                          "--format", "bind", log],
+                         stdout=subprocess.PIPE, stderr=err, text=True)
+    try:
+        time.sleep(0.5)
+        with open(log, "a") as f:
+            f.write(BIND_LINE % (6, HOST, 5000, "www.example.com", "www.example.com", "A",
+                                 "192.0.2.53"))
+            f.write(BIND_LINE % (7, HOST, 5001, "x3.cc.evil.test", "x3.cc.evil.test", "TXT",
+                                 "203.0.113.200"))
+        time.sleep(1.5)
+        p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        err.close()
+    got = sorted((r["server"], r["qname"], r["qtype"], r["verdict"])
+                 for r in map(json.loads, out.splitlines()))
+    want = sorted([("192.0.2.53", "www.example.com.", "A", "registered"),
+                   ("203.0.113.200", "x3.cc.evil.test.", "TXT", "unknown")])
+    if p.returncode != 0 or got != want:
+        print("follow: exit %d\n  got  %r\n  want %r\n%s" % (
+            p.returncode, got, want, open(os.path.join(work, "follow.err")).read()))
+        return 1
+    return 0
+
+
 def main():
     dh = sys.argv[1]
     work = tempfile.mkdtemp(prefix="nshist-golden-")
@@ -187,6 +232,7 @@ def main():
         if fnd != want_f:
             print("findings:\n  got  %r\n  want %r" % (fnd, want_f))
             fails += 1
+        fails += follow_part(dh, store, work)
         # A second run over the same capture changes nothing.
         again = subprocess.run([dh, "nshist", "build", "--store", store, pcap],
                                capture_output=True, text=True, timeout=30)
