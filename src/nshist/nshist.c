@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include "nshist/nshist.h"
+#include "util/cursor.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "wire/dns_text.h"
@@ -28,6 +29,7 @@
 #define ARENA_CHUNK (256 * 1024)
 #define SEEN_SLOTS  16384
 #define QUERY_SLOTS 16384
+#define SEEN_V6     0x80000000u
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -110,8 +112,8 @@ struct nshist {
 	 * caches (BENCHMARKS.md). A slot is only a hint, checked against
 	 * the row it names. */
 	struct seen {
-		uint32_t row; /* answer row, index + 1; 0 = empty */
-		uint32_t tag; /* 32 bits of the address's hash */
+		uint32_t row; /* answer row, index + 1 (0 = empty), bit 31 set for IPv6 */
+		uint32_t tag; /* an IPv4 address itself, else 32 bits of its hash */
 		int64_t last; /* latest sighting, not yet in the row */
 	} seen[SEEN_SLOTS];
 	/* Seed 003's query_DB, kept only as long as a response may come:
@@ -552,7 +554,7 @@ static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char
 		}
 		return 0;
 	}
-	if (h->ans_n >= UINT32_MAX - 1 ||
+	if (h->ans_n >= SEEN_V6 - 1 ||
 	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
 		return -ENOMEM;
 	const char *q = intern(h, qname, qlen);
@@ -586,7 +588,7 @@ static void seen_put_back(struct nshist *h, struct seen *sl)
 {
 	if (!sl->row)
 		return;
-	struct ans *a = &h->ans[sl->row - 1];
+	struct ans *a = &h->ans[(sl->row & ~SEEN_V6) - 1];
 	if (sl->last > a->r.last_ns) {
 		a->r.last_ns = sl->last;
 		if (!a->changed) {
@@ -610,9 +612,14 @@ static int answer_seen(struct nshist *h, const struct dh_addr *addr, const char 
 {
 	uint64_t hv = seen_hash(addr);
 	struct seen *sl = &h->seen[(hv >> 40) & (SEEN_SLOTS - 1)];
+	/* An IPv4 address is its own tag, so a hit is decided here without
+	 * reading the row (which would miss the caches as the table does);
+	 * an IPv6 tag is a hash and the row confirms it. */
+	int v4 = addr->family == DH_AF_INET;
+	uint32_t tag = v4 ? dh_be32(addr->a) : (uint32_t)hv, fam = v4 ? 0 : SEEN_V6;
 
-	if (sl->row && sl->tag == (uint32_t)hv && t >= sl->last &&
-	    dh_addr_equal(&h->ans[sl->row - 1].r.addr, addr)) {
+	if (sl->row && (sl->row & SEEN_V6) == fam && sl->tag == tag && t >= sl->last &&
+	    (v4 || dh_addr_equal(&h->ans[(sl->row & ~SEEN_V6) - 1].r.addr, addr))) {
 		sl->last = t;
 		return 0;
 	}
@@ -622,8 +629,8 @@ static int answer_seen(struct nshist *h, const struct dh_addr *addr, const char 
 	const struct addr_slot *s = addr_find(h, addr);
 	if (s && s->answer) {
 		seen_put_back(h, sl);
-		sl->row = s->answer;
-		sl->tag = (uint32_t)hv;
+		sl->row = s->answer | fam;
+		sl->tag = tag;
 		sl->last = h->ans[s->answer - 1].r.last_ns;
 	}
 	return 0;
@@ -854,6 +861,11 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 		int nl = dns_rr_data_text(m, ns, nbuf, sizeof(nbuf));
 		if (zl <= 0 || nl <= 0)
 			continue;
+		/* Owners come lower-cased; a name in RDATA keeps the zone's
+		 * case, and names compare without it (RFC 4343). */
+		for (int c = 0; c < nl; c++)
+			if (nbuf[c] >= 'A' && nbuf[c] <= 'Z')
+				nbuf[c] = (char)(nbuf[c] + 32);
 		/* Only a zone that holds the query name: a resolver follows no
 		 * other NS records, and a forged response must not register a
 		 * name server for a zone it was not asked about. */

@@ -193,6 +193,20 @@ static void test_later_answer_too_late(void **state)
 	nshist_free(h);
 }
 
+static void test_case_of_ns_names(void **state)
+{
+	struct nshist *h = mkhist(-1, 0, 1);
+	struct nshist_why w;
+
+	resp(T0, "www.example.com.", DNS_T_A, 0);
+	th_add_rr(&ev, DNS_SEC_AUTHORITY, DNS_T_NS, 86400, "example.com.", "NS1.Example.COM.");
+	th_add_rr(&ev, DNS_SEC_ADDITIONAL, DNS_T_A, 3600, "ns1.example.com.", "192.0.2.53");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.53", T0 + SEC, &w), NSHIST_REGISTERED);
+	assert_string_equal(w.ns->nsfqdn, "ns1.example.com.");
+	nshist_free(h);
+}
+
 static void test_aaaa_glue(void **state)
 {
 	struct nshist *h = mkhist(-1, 0, 1);
@@ -616,6 +630,7 @@ int main(void)
 	    cmocka_unit_test(test_later_answer_within_window),
 	    cmocka_unit_test(test_later_answer_too_late),
 	    cmocka_unit_test(test_aaaa_glue),
+	    cmocka_unit_test(test_case_of_ns_names),
 	    cmocka_unit_test(test_out_of_bailiwick),
 	    cmocka_unit_test(test_ttl_expiry),
 	    cmocka_unit_test(test_learned_after_query),
