@@ -8,7 +8,9 @@ scenario's resolver as the network's own and its public resolvers on the
 exception list (doc/evaluation.md 2.2: "seed 003's exception list must
 cover these"); the findings table of the store then names the hosts.
 Prints one table row per seed and the totals, and exits 1 unless every
-Feederbot-like and Morto-like host is found and no benign host is.
+Feederbot-like and Morto-like host is found and no benign host is. Then
+the first seed's resolver dnstap is replayed into 'nshist check -- listen'
+(fstrm_replay), which must give the verdicts of the file's check.
 
     scenarios.py DNSHOUND [--seeds 1,2,3] [--clients N] [--hours H] [--bots SPEC] [--keep DIR]
 
@@ -20,10 +22,12 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 PUBLIC = ["192.0.2.8", "192.0.2.9", "192.0.2.10"]
 
@@ -60,6 +64,50 @@ def run_seed(dh, seed, clients, hours, bots, base):
     row["other_flagged"] = sorted("%s (%s)" % (a, infected[a]) for a in found
                                   if a in infected and infected[a] not in ("feederbot", "morto"))
     return row
+
+
+def listen_part(dh, base, seed):
+    """The live check through listen's loop: the resolver's dnstap of the
+    first seed replayed into 'nshist check -- listen' (fstrm_replay) must
+    give the same verdicts as the check of the file. Returns None when
+    fstrm_replay is missing, else True or False."""
+    replay = shutil.which("fstrm_replay")
+    if not replay:
+        return None
+    d = os.path.join(base, "seed%d" % seed)
+    truth = json.load(open(os.path.join(d, "truth.json")))
+    opts = ["--json", "-q", "--no-save", "--no-findings"]
+    for r in ("ipv4", "ipv6"):
+        if truth["resolver"].get(r):
+            opts += ["--resolver", truth["resolver"][r]]
+    dnstap = os.path.join(d, "resolver.dnstap")
+    want = subprocess.run([dh, "nshist", "check", "--store", os.path.join(d, "ls1")] + opts +
+                          [dnstap], capture_output=True, text=True, check=True,
+                          timeout=600).stdout.splitlines()
+    sock = os.path.join(d, "nshist.sock")
+    out = open(os.path.join(d, "listen.json"), "w")
+    p = subprocess.Popen([dh, "nshist", "check", "--store", os.path.join(d, "ls2")] + opts +
+                         ["--", "listen", "--socket", sock, "-q"], stdout=out)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        subprocess.run([replay, "-t", "protobuf:dnstap.Dnstap", "-u", sock, "-r", dnstap],
+                       check=True, timeout=120)
+        time.sleep(1)
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        out.close()
+    got = open(os.path.join(d, "listen.json")).read().splitlines()
+    ok = rc == 0 and sorted(got) == sorted(want) and len(want) > 0
+    print("live through listen: %d verdicts, the file's check %d: %s" % (
+        len(got), len(want), "same" if ok else "DIFFERENT"))
+    return ok
 
 
 def main():
@@ -99,6 +147,8 @@ def main():
         print("| all | | | %d / %d | %d / %d | | %d | |" % (
             tot["feederbot"][0], tot["feederbot"][1], tot["morto"][0], tot["morto"][1],
             tot["benign"]))
+        live = listen_part(a.dnshound, base, rows[0]["seed"])
+        ok &= live is not False
     finally:
         if not a.keep:
             shutil.rmtree(base, ignore_errors=True)
