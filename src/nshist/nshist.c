@@ -964,6 +964,21 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		any_ns |= t == DNS_T_NS;
 		any_addr |= (t == DNS_T_A || t == DNS_T_AAAA) && m->rr[i].section == DNS_SEC_ANSWER;
 	}
+	/* The answers' hint slots and table slots are loaded while the NS
+	 * records are worked on: each would otherwise be a cache miss
+	 * waited for in turn. */
+	if (any_addr && h->cfg.answers) {
+		for (unsigned i = 0; i < m->rr_count; i++) {
+			const struct dns_rr *rr = &m->rr[i];
+			struct dh_addr a;
+			if (rr->section != DNS_SEC_ANSWER ||
+			    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) ||
+			    rr_addr(m, rr, &a) != 0)
+				continue;
+			__builtin_prefetch(&h->seen[(seen_hash(&a) >> 40) & (SEEN_SLOTS - 1)]);
+			__builtin_prefetch(&h->addrs[addr_hash(&a) & (h->addrs_cap - 1)]);
+		}
+	}
 	if (any_ns && (rc = learn_ns(h, ev, &qname_i)) != 0)
 		return rc;
 	if (!any_addr || (!h->cfg.answers && h->head == h->tail))
@@ -1000,6 +1015,12 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 }
 
 /* ---- the check ------------------------------------------------------------ */
+
+void nshist_prefetch(const struct nshist *h, const struct dh_addr *server)
+{
+	if (h->addrs_cap && server->family != DH_AF_NONE)
+		__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
+}
 
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why)

@@ -205,4 +205,9 @@ struct nshist_why {
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why);
 
+/* Starts loading the table slot nshist_check() will read for server, so
+ * that its cache miss overlaps with the caller's other work (the
+ * exception lists). Changes nothing. */
+void nshist_prefetch(const struct nshist *h, const struct dh_addr *server);
+
 #endif

@@ -248,6 +248,7 @@ int nshist_classify(const struct nshist *h, const struct nshist_opts *o, const s
 	if (dns_msg_is_response(m) || !m->has_question || dns_msg_opcode(m) != 0 ||
 	    ev->dst.family == DH_AF_NONE)
 		return 0;
+	nshist_prefetch(h, &ev->dst);
 	if ((aset_flags(&o->exact, &ev->src) & 1) ||
 	    (o->resolvers_nets && dh_allow_addr(o->resolvers, &ev->src)))
 		return 0;
