@@ -29,7 +29,10 @@
 struct agent_audit {
 	int fd;
 	pthread_mutex_t lock;
-	uint64_t seq; /* entries so far = the next entry's seq */
+	pthread_cond_t synced_cond;
+	uint64_t seq;    /* entries so far = the next entry's seq */
+	uint64_t synced; /* entries known to be on disk */
+	int syncing;     /* a writer is in fdatasync() for the others too */
 	char prev[AGENT_AUDIT_HASH_HEX];
 	struct dh_buf line;
 };
@@ -189,6 +192,7 @@ int agent_audit_open(struct agent_audit **out, const char *path)
 		return -ENOMEM;
 	dh_buf_init(&a->line);
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->synced_cond, NULL);
 	a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (a->fd < 0) {
 		rc = -errno;
@@ -199,6 +203,7 @@ int agent_audit_open(struct agent_audit **out, const char *path)
 	if ((rc = walk(a->fd, &rep)) != 0)
 		goto out;
 	a->seq = rep.entries;
+	a->synced = rep.entries;
 	memcpy(a->prev, rep.last_hash, sizeof(a->prev));
 out:
 	if (rc) {
@@ -216,6 +221,7 @@ void agent_audit_close(struct agent_audit *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->synced_cond);
 	dh_buf_release(&a->line);
 	free(a);
 }
@@ -270,13 +276,56 @@ int agent_audit_append(struct agent_audit *a, int64_t ts_ns, const char *event, 
 		}
 		off += (size_t)w;
 	}
-	if (sync && fdatasync(a->fd) < 0) {
-		rc = -errno;
-		goto out;
-	}
 	memcpy(a->prev, h, sizeof(a->prev));
 	a->seq++;
+	/* Group commit: the entry is on disk when this returns, but writers
+	 * that arrive while one is in fdatasync() wait for the next one and
+	 * share it, so a busy agent pays one sync for many entries. */
+	uint64_t mine = a->seq;
+	while (sync && rc == 0 && a->synced < mine) {
+		if (a->syncing) {
+			pthread_cond_wait(&a->synced_cond, &a->lock);
+			continue;
+		}
+		a->syncing = 1;
+		uint64_t upto = a->seq;
+		pthread_mutex_unlock(&a->lock);
+		int e = fdatasync(a->fd) < 0 ? -errno : 0;
+		pthread_mutex_lock(&a->lock);
+		a->syncing = 0;
+		if (e == 0 && upto > a->synced)
+			a->synced = upto;
+		else if (e)
+			rc = e;
+		pthread_cond_broadcast(&a->synced_cond);
+	}
 out:
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int agent_audit_flush(struct agent_audit *a)
+{
+	int rc = 0;
+	pthread_mutex_lock(&a->lock);
+	uint64_t want = a->seq;
+	while (rc == 0 && a->synced < want) {
+		if (a->syncing) {
+			pthread_cond_wait(&a->synced_cond, &a->lock);
+			continue;
+		}
+		a->syncing = 1;
+		uint64_t upto = a->seq;
+		pthread_mutex_unlock(&a->lock);
+		int e = fdatasync(a->fd) < 0 ? -errno : 0;
+		pthread_mutex_lock(&a->lock);
+		a->syncing = 0;
+		if (e == 0 && upto > a->synced)
+			a->synced = upto;
+		else if (e)
+			rc = e;
+		pthread_cond_broadcast(&a->synced_cond);
+	}
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }

@@ -47,6 +47,10 @@ void agent_audit_close(struct agent_audit *a);
 int agent_audit_append(struct agent_audit *a, int64_t ts_ns, const char *event, size_t len,
                        int sync);
 
+/* Makes every entry appended so far durable (one fdatasync(), shared
+ * with writers syncing at the same time). Returns 0 or -errno. */
+int agent_audit_flush(struct agent_audit *a);
+
 /* The number of entries and the last hash, for status reports. */
 void agent_audit_head(struct agent_audit *a, uint64_t *entries, char hash[AGENT_AUDIT_HASH_HEX]);
 

@@ -49,6 +49,7 @@ struct agent_http {
 
 struct reqstate {
 	struct dh_buf body;
+	size_t seen; /* body octets received, kept or not */
 	int too_big;
 };
 
@@ -208,6 +209,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_data_size) {
 		/* A body past the limit is dropped as it arrives: the
 		 * request gets 413 and costs no more memory than the limit. */
+		st->seen += *upload_data_size;
 		if (st->body.len + *upload_data_size > max_body)
 			st->too_big = 1;
 		else
@@ -215,12 +217,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (st->too_big) {
-		static const char msg[] = "{\"error\":\"too_large\",\"message\":\"request body "
-		                          "larger than the agent accepts\"}";
-		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", msg,
-		                 sizeof(msg) - 1);
-	}
+	if (st->body.err)
+		return MHD_NO;
 	if (st->body.err)
 		return MHD_NO;
 
@@ -237,6 +235,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	st->body.len--;
 	req.body = st->body.data;
 	req.len = st->body.len;
+	if (st->too_big) {
+		/* The callback answers (and logs) it like any refusal. */
+		req.body = "";
+		req.len = 0;
+		req.too_large = st->seen;
+	}
 	req.peer = &pc;
 	remote_addr(c, &req.remote);
 	memset(&resp, 0, sizeof(resp));
@@ -577,6 +581,14 @@ int agent_client_post(struct agent_client *c, const char *url, const char *body,
                       unsigned timeout_ms, unsigned *status, struct dh_buf *resp, char *err,
                       size_t errlen)
 {
+	return agent_client_request(c, "POST", url, body, len, timeout_ms, status, resp, err,
+	                            errlen);
+}
+
+int agent_client_request(struct agent_client *c, const char *method, const char *url,
+                         const char *body, size_t len, unsigned timeout_ms, unsigned *status,
+                         struct dh_buf *resp, char *err, size_t errlen)
+{
 	CURL *e = NULL;
 	struct curl_slist *hdr = NULL;
 	struct sink sink = {resp, c->cfg.max_response, 0, 0};
@@ -611,8 +623,12 @@ int agent_client_post(struct agent_client *c, const char *url, const char *body,
 	if (c->pin)
 		curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, c->pin);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout_ms ? timeout_ms : 1));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);

@@ -38,6 +38,8 @@ struct agent_http_request {
 	size_t len;
 	const struct agent_peer_cert *peer;
 	struct dh_addr remote; /* the connection's source address */
+	size_t too_large;      /* > 0: the body was this many octets, over max_body,
+	                          and was dropped (body is empty) */
 };
 
 struct agent_http_response {
@@ -117,5 +119,10 @@ void agent_client_free(struct agent_client *c);
 int agent_client_post(struct agent_client *c, const char *url, const char *body, size_t len,
                       unsigned timeout_ms, unsigned *status, struct dh_buf *resp, char *err,
                       size_t errlen);
+
+/* The same with another method: "GET" (body NULL) or "POST". */
+int agent_client_request(struct agent_client *c, const char *method, const char *url,
+                         const char *body, size_t len, unsigned timeout_ms, unsigned *status,
+                         struct dh_buf *resp, char *err, size_t errlen);
 
 #endif

@@ -114,6 +114,14 @@ int cmd_sim(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_nshist(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+struct agent_client_config;
+/* GETs base + path from an agent with the client certificate of cc and
+ * prints the answer (stdout when 200, else stderr). Returns an exit code. */
+int cli_agent_get(const struct agent_client_config *cc, const char *base, const char *path);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
  * cli_has_follow() is 1 when argv holds --follow before any "--". */

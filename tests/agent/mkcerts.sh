@@ -36,6 +36,12 @@ leaf expired ca "resolver-a.example" tls_www_client \
 leaf future ca "resolver-a.example" tls_www_client \
 	'activation_date = "2099-01-01 00:00:00 UTC"' 'expiration_date = "2099-02-01 00:00:00 UTC"'
 leaf stranger other-ca "resolver-a.example" tls_www_client 'expiration_days = 30'
+# Agents are servers to those who ask them and clients of those they ask.
+for a in dest res fwd unb victim; do
+	leaf "$a" ca "$a.example" tls_www_server tls_www_client 'dns_name = "localhost"' \
+		'ip_address = "127.0.0.1"' 'expiration_days = 30'
+done
+leaf intruder other-ca "victim.example" tls_www_client 'expiration_days = 30'
 # The server's second certificate, for the reload test.
 leaf server2 ca localhost tls_www_server 'dns_name = "localhost"' 'ip_address = "127.0.0.1"' \
 	'expiration_days = 30'
