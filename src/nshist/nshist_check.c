@@ -252,9 +252,15 @@ int nshist_classify(const struct nshist *h, const struct nshist_opts *o, const s
 	if ((aset_flags(&o->exact, &ev->src) & 1) ||
 	    (o->resolvers_nets && dh_allow_addr(o->resolvers, &ev->src)))
 		return 0;
+	/* Without a list of the network's resolvers, the roles a source
+	 * knows (a resolver's dnstap, a capture read with --resolver) say
+	 * which queries a resolver received and which it sent upstream. */
+	int no_list = dh_allow_count(o->resolvers) == 0;
+	if (no_list && (ev->role == EV_ROLE_RESOLVER_QUERY || ev->role == EV_ROLE_FORWARDER_QUERY))
+		return 0;
 	if (dh_allow_count(o->local) && !dh_allow_addr(o->local, &ev->src))
 		return 0;
-	if (aset_flags(&o->exact, &ev->dst) ||
+	if ((no_list && ev->role == EV_ROLE_CLIENT_QUERY) || aset_flags(&o->exact, &ev->dst) ||
 	    (o->resolvers_nets && dh_allow_addr(o->resolvers, &ev->dst)) ||
 	    (o->publics_nets && dh_allow_addr(o->publics, &ev->dst))) {
 		memset(why, 0, sizeof(*why));

@@ -92,7 +92,10 @@ int nshist_opts_conf(void *ctx, const struct dh_conf_item *item, char *err, size
  * in o->local when that is not empty, not from one of the network's
  * resolvers, whose own upstream queries are how resolution works), 0 for
  * every other event. Resolvers and public resolvers on the exception list
- * give NSHIST_RESOLVER, everything else nshist_check().
+ * give NSHIST_RESOLVER, everything else nshist_check(). When no resolver
+ * is configured, the event's role stands in for the list: a client query
+ * (as a resolver's dnstap or a capture read with --resolver marks it) went
+ * to a resolver, a resolver's or forwarder's query is not a host's.
  */
 int nshist_classify(const struct nshist *h, const struct nshist_opts *o, const struct ev_event *ev,
                     struct nshist_why *why);

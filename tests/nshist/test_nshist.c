@@ -492,6 +492,23 @@ static void test_classify(void **state)
 	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
 	assert_int_equal(w.verdict, NSHIST_UNKNOWN);
 	assert_int_equal(nshist_opts_public(&o, "not an address"), DH_EMALFORMED);
+	nshist_opts_release(&o);
+	/* Without a resolver list, the roles decide. */
+	assert_int_equal(nshist_opts_init(&o), 0);
+	th_event(&ev, T0 + SEC, "x.example.com.", HOST, "203.0.113.5", 0);
+	assert_int_equal(ev.role, EV_ROLE_CLIENT_QUERY);
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
+	assert_int_equal(w.verdict, NSHIST_RESOLVER);
+	ev.role = EV_ROLE_RESOLVER_QUERY;
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 0);
+	ev.role = EV_ROLE_UNKNOWN;
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
+	assert_int_equal(w.verdict, NSHIST_UNKNOWN);
+	/* A list given wins over the roles. */
+	assert_int_equal(nshist_opts_resolver(&o, RES), 0);
+	ev.role = EV_ROLE_CLIENT_QUERY;
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
+	assert_int_equal(w.verdict, NSHIST_UNKNOWN);
 	/* With local networks, only their hosts are checked. */
 	assert_int_equal(dh_allow_add_net(o.local, "10.2.0.0/16"), 0);
 	assert_int_equal(nshist_classify(h, &o, &ev, &w), 0);
