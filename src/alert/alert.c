@@ -172,7 +172,9 @@ int alert_emit(struct alert *a, const struct store_finding *f, struct dh_buf *ou
 	}
 	if (a->cfg.hook) {
 		dh_buf_addc(&line, '\n');
-		r = line.err ? line.err : alert__run_hook(a->cfg.hook, line.data, line.len);
+		r = line.err ? line.err
+		             : alert__run_hook(a->cfg.hook, line.data, line.len,
+		                               ALERT_CHILD_TIMEOUT_S * 1000);
 		line.len--;
 		a->st.hooks_run++;
 		if (r < 0) {

@@ -150,10 +150,10 @@ static int apply_iptables_line(char *line)
 	    strcmp(argv[1], "-I") != 0)
 		return DH_EUSAGE;
 	argv[1] = (char *)"-C";
-	if (alert__run(argv, "", 0) == 0)
+	if (alert__run(argv, "", 0, ALERT_CHILD_TIMEOUT_S * 1000) == 0)
 		return 0;
 	argv[1] = (char *)"-I";
-	return alert__run(argv, "", 0);
+	return alert__run(argv, "", 0, ALERT_CHILD_TIMEOUT_S * 1000);
 }
 
 int alert_block_apply(const struct alert_config *cfg, const char *text, size_t n)
@@ -162,7 +162,7 @@ int alert_block_apply(const struct alert_config *cfg, const char *text, size_t n
 		/* One script, one transaction: nft applies all of it or
 		 * nothing. */
 		char *argv[] = {(char *)"nft", (char *)"-f", (char *)"-", NULL};
-		return alert__run(argv, text, n);
+		return alert__run(argv, text, n, ALERT_CHILD_TIMEOUT_S * 1000);
 	}
 	if (cfg->block != ALERT_BLOCK_IPTABLES)
 		return DH_EUSAGE;

@@ -18,15 +18,15 @@ int alert__mailbox_ok(const char *s);
 /*
  * Runs argv[0] (looked up in PATH) with argv, in a process group of its
  * own, the n bytes of data on its standard input and its standard output
- * sent to standard error; kills the group after ALERT_CHILD_TIMEOUT_S.
- * argv and data are borrowed. Returns 0 when it exited with status 0,
- * -ETIMEDOUT when it was killed, -ECHILD for another exit status or
- * signal, or the negative errno of a failed fork or exec.
+ * sent to standard error; kills the group after timeout_ms (callers
+ * pass ALERT_CHILD_TIMEOUT_S, tests less). argv and data are borrowed. Returns 0 when it exited
+ * with status 0, -ETIMEDOUT when it was killed, -ECHILD for another exit status or signal, or the
+ * negative errno of a failed fork or exec.
  */
-int alert__run(char *const argv[], const char *data, size_t n);
+int alert__run(char *const argv[], const char *data, size_t n, int timeout_ms);
 
 /* Runs the operator's hook command through /bin/sh -c, data on stdin. */
-int alert__run_hook(const char *cmd, const char *data, size_t n);
+int alert__run_hook(const char *cmd, const char *data, size_t n, int timeout_ms);
 
 /* Mails f to rcpt through the sendmail program; json is its JSON line. */
 int alert__mail(const char *sendmail, const char *rcpt, const struct store_finding *f,

@@ -139,7 +139,7 @@ int alert__mail(const char *sendmail, const char *rcpt, const struct store_findi
 	/* -i: a line of one dot is text, not the end of the message. The
 	 * recipient was checked above and cannot start with '-'. */
 	char *argv[] = {(char *)sendmail, (char *)"-i", (char *)rcpt, NULL};
-	rc = alert__run(argv, msg.data, msg.len);
+	rc = alert__run(argv, msg.data, msg.len, ALERT_CHILD_TIMEOUT_S * 1000);
 out:
 	dh_buf_release(&msg);
 	return rc;

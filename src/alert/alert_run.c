@@ -74,11 +74,11 @@ static int feed(int fd, const char *data, size_t n, int64_t deadline)
 	return 0;
 }
 
-int alert__run(char *const argv[], const char *data, size_t n)
+int alert__run(char *const argv[], const char *data, size_t n, int timeout_ms)
 {
 	int sv[2];
 	int rc = 0, status = 0;
-	int64_t deadline = mono_ms() + (int64_t)ALERT_CHILD_TIMEOUT_S * 1000;
+	int64_t deadline = mono_ms() + timeout_ms;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -errno;
@@ -128,12 +128,12 @@ out:
 	return rc;
 }
 
-int alert__run_hook(const char *cmd, const char *data, size_t n)
+int alert__run_hook(const char *cmd, const char *data, size_t n, int timeout_ms)
 {
 	/* The command is the operator's own text from the command line or
 	 * the configuration, so the shell may parse it; the finding is
 	 * never part of it. */
 	char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)cmd, NULL};
 
-	return alert__run(argv, data, n);
+	return alert__run(argv, data, n, timeout_ms);
 }

@@ -158,6 +158,8 @@ int cmd_export(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
  * cli_has_follow() is 1 when argv holds --follow before any "--". */
