@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/finding.h"
 #include "util/err.h"
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
 		fputs("usage: put_findings DIR < lines\n", stderr);
 		return 2;
 	}
+	mkdir(argv[1], 0755); /* the table needs the store's directory */
 	int e = store_findings_open(&t, argv[1], 1);
 	if (e != 0) {
 		fprintf(stderr, "put_findings: %s: %s\n", argv[1], dh_strerror(e));
