@@ -104,6 +104,51 @@ void cli_catch_signals(void);
  * "dnshound.store" in the current directory. */
 const char *cli_store_dir(const char *opt);
 
+/* The alert options (cli_alert.c, doc/alerts.md). Their getopt codes sit
+ * at 0x4100 and up, past every character, so they never collide with a
+ * command's own letters. */
+enum {
+	CLI_OPT_SYSLOG = 0x4100,
+	CLI_OPT_HOOK,
+	CLI_OPT_MAIL,
+	CLI_OPT_SENDMAIL,
+	CLI_OPT_BLOCK,
+	CLI_OPT_BLOCK_LEVEL,
+	CLI_OPT_APPLY,
+	CLI_OPT_BLOCK_TIMEOUT,
+	CLI_OPT_ALERT_LEVEL,
+};
+
+/* clang-format off */
+#define CLI_ALERT_LONGOPTS                                                     \
+	{"syslog", no_argument, NULL, CLI_OPT_SYSLOG},                         \
+	{"hook", required_argument, NULL, CLI_OPT_HOOK},                       \
+	{"mail", required_argument, NULL, CLI_OPT_MAIL},                       \
+	{"sendmail", required_argument, NULL, CLI_OPT_SENDMAIL},               \
+	{"block", required_argument, NULL, CLI_OPT_BLOCK},                     \
+	{"block-level", required_argument, NULL, CLI_OPT_BLOCK_LEVEL},         \
+	{"apply", no_argument, NULL, CLI_OPT_APPLY},                           \
+	{"block-timeout", required_argument, NULL, CLI_OPT_BLOCK_TIMEOUT},     \
+	{"alert-level", required_argument, NULL, CLI_OPT_ALERT_LEVEL}
+/* clang-format on */
+#define CLI_ALERT_HELP                                                                             \
+	"  --alert-level L    alert on findings at level L or above (candidate, warning,\n"        \
+	"                     emergency; default candidate)\n"                                     \
+	"  --syslog           one line per finding to syslog (facility daemon)\n"                  \
+	"  --hook CMD         run CMD (through /bin/sh) per finding, its JSON line on stdin\n"     \
+	"  --mail ADDR        mail each finding to ADDR through sendmail\n"                        \
+	"  --sendmail PROG    the sendmail program (default /usr/sbin/sendmail)\n"                 \
+	"  --block nft|iptables  block list of the hosts at --block-level: printed, not run\n"     \
+	"  --block-level L    lowest level blocked (default emergency)\n"                          \
+	"  --block-timeout S  seconds an nft entry lasts before it expires (default 3600)\n"       \
+	"  --apply            run the block commands instead of printing them\n"
+
+struct alert_config;
+
+/* Handles one alert option; c is getopt's value. Returns 1 when c was
+ * one of them, 0 when not, -1 on a bad value (message printed). */
+int cli_alert_option(int c, const char *arg, struct alert_config *cfg);
+
 int cmd_decode(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
@@ -113,6 +158,8 @@ int cmd_export(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
  * cli_has_follow() is 1 when argv holds --follow before any "--". */

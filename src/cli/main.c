@@ -25,6 +25,8 @@ static const struct {
     {"events", cmd_events, "print stored events, filtered"},
     {"sql", cmd_sql, "query the store with SQL"},
     {"export", cmd_export, "write stored events to a SQLite file"},
+    {"alert", cmd_alert, "stored findings through syslog, a hook, mail or a block list"},
+    {"block", cmd_block, "a block list (nft, iptables) from the stored findings"},
     {"scenario", cmd_scenario, "labelled traffic: pcap, query log, dnstap and ground truth"},
 #ifdef DH_HAVE_SIM
     {"sim", cmd_sim, "traceback simulators: seed 000 Fig. 13 and Monte Carlo"},
