@@ -160,6 +160,7 @@ int cmd_scenario(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
  * cli_has_follow() is 1 when argv holds --follow before any "--". */

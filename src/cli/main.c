@@ -26,6 +26,7 @@ static const struct {
     {"sql", cmd_sql, "query the store with SQL"},
     {"export", cmd_export, "write stored events to a SQLite file"},
     {"alert", cmd_alert, "stored findings through syslog, a hook, mail or a block list"},
+    {"report", cmd_report, "one self-contained HTML report: statistics, findings, charts"},
     {"block", cmd_block, "a block list (nft, iptables) from the stored findings"},
     {"scenario", cmd_scenario, "labelled traffic: pcap, query log, dnstap and ground truth"},
 #ifdef DH_HAVE_SIM
