@@ -433,9 +433,15 @@ static void add_sample(struct detect_client *c, unsigned kind, const char *name,
 
 	if (!name)
 		return;
-	for (unsigned i = 0; i < c->nsample; i++)
-		if (c->sample_kind[i] == kind)
-			have++;
+	if (n >= DETECT_SAMPLE_LEN)
+		n = DETECT_SAMPLE_LEN - 1;
+	for (unsigned i = 0; i < c->nsample; i++) {
+		if (c->sample_kind[i] != kind)
+			continue;
+		if (strncmp(c->sample[i], name, n) == 0 && c->sample[i][n] == '\0')
+			return;
+		have++;
+	}
 	if (have >= 3)
 		return;
 	if (c->nsample < DETECT_SAMPLES) {
