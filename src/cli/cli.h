@@ -161,6 +161,23 @@ int cmd_capture(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_findings(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+/* Something that gets every event a live loop reads (detect --follow,
+ * top --follow): fn returns 0 to go on or a negative code to stop the
+ * loop. With a hook and no --store the loops print no events. */
+struct cli_event_hook {
+	int (*fn)(void *ctx, const struct ev_event *ev);
+	void *ctx;
+};
+
+/* The loops of listen, capture and follow mode with a hook (NULL: the
+ * commands themselves). */
+int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook);
+int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook);
+int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hook *hook);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
  * cli_has_follow() is 1 when argv holds --follow before any "--". */

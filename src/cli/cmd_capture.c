@@ -82,6 +82,11 @@ static void live_key(const char *iface, uint8_t key[16])
 
 int cmd_capture(int argc, char **argv)
 {
+	return cli_capture_run(argc, argv, NULL);
+}
+
+int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook)
+{
 	static const struct option opts[] = {
 	    {"interface", required_argument, NULL, 'i'},
 	    {"filter", required_argument, NULL, 'F'},
@@ -241,6 +246,13 @@ int cmd_capture(int argc, char **argv)
 				continue; /* past the count: drained, not shown */
 			n++;
 			ev_match_event(matcher, ev);
+			if (hook && (e = hook->fn(hook->ctx, ev)) != 0) {
+				cli_err("%s: detection stopped: %s", iface, dh_strerror(e));
+				rc = CLI_EXIT_RUNTIME;
+				break;
+			}
+			if (hook && !st)
+				continue;
 			if (st) {
 				e = store_ingest_add(st, ev);
 				if (e != 0) {
@@ -446,6 +458,11 @@ static void idle(void)
 
 int cmd_follow(int argc, char **argv, int ingest)
 {
+	return cli_follow_run(argc, argv, ingest, NULL);
+}
+
+int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hook *hook)
+{
 	static const struct option opts[] = {
 	    {"follow", no_argument, NULL, 'W'},
 	    {"store", required_argument, NULL, 'S'},
@@ -604,6 +621,15 @@ int cmd_follow(int argc, char **argv, int ingest)
 			ev_match_event(matcher, ev);
 			if (w.seen++ < w.skip)
 				continue;
+			if (hook && (e = hook->fn(hook->ctx, ev)) != 0) {
+				cli_err("%s: detection stopped: %s", w.path, dh_strerror(e));
+				rc = CLI_EXIT_RUNTIME;
+				break;
+			}
+			if (hook && !w.st) {
+				w.stored++;
+				continue;
+			}
 			if (w.st) {
 				e = store_ingest_add(w.st, ev);
 				if (e != 0)

@@ -44,7 +44,8 @@ static const char detect_usage[] =
     "                     emergency; default candidate)\n"
     "  --client IP, --since T, --until T   store events only: filter\n"
     "  --follow ...       live: see 'dnshound detect --follow --help'\n"
-    "  --quiet            no summary on stderr\n" CLI_SOURCE_HELP "  -h, --help         this text\n";
+    "  --quiet            no summary on stderr\n" CLI_SOURCE_HELP
+    "  -h, --help         this text\n";
 
 /* Writes one finding as a text line: window, host, level, kind, score,
  * evidence (JSON, every name escaped). */
@@ -105,7 +106,8 @@ static int on_finding(void *vctx, const struct store_finding *f, int how)
 	} else {
 		cli_finding_text(f, &cd->out);
 	}
-	cli_detector_alert(cd, f);
+	if (put != STORE_FINDING_KNOWN)
+		cli_detector_alert(cd, f);
 	if (cd->live || cd->out.len >= (1 << 16))
 		return cli_flush_out(&cd->out) == 0 ? 0 : -EIO;
 	return 0;
@@ -228,7 +230,8 @@ int cli_detector_inputs(struct cli_detector *cd, int nfiles, char **files, const
 		e = src_open(&r, files[i], format, sopt);
 		if (e != 0) {
 			cli_err("%s: %s", files[i],
-			        e == DH_EFORMAT ? "not an input this version can read" : dh_strerror(e));
+			        e == DH_EFORMAT ? "not an input this version can read"
+			                        : dh_strerror(e));
 			rc = CLI_EXIT_RUNTIME;
 			continue;
 		}
@@ -417,16 +420,11 @@ static int list_cb(void *vctx, const struct store_finding *f)
 int cmd_findings(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"store", required_argument, NULL, 'S'},
-	    {"host", required_argument, NULL, 'H'},
-	    {"kind", required_argument, NULL, 'k'},
-	    {"min-level", required_argument, NULL, 'L'},
-	    {"since", required_argument, NULL, 's'},
-	    {"until", required_argument, NULL, 'u'},
-	    {"limit", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"store", required_argument, NULL, 'S'}, {"host", required_argument, NULL, 'H'},
+	    {"kind", required_argument, NULL, 'k'},  {"min-level", required_argument, NULL, 'L'},
+	    {"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
+	    {"limit", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	struct store_findings_filter flt;
 	struct store_findings *t = NULL;
@@ -581,15 +579,17 @@ void cli_top_print(struct detect *det, unsigned n, int tables, int json, struct 
 		}
 		dh_buf_adds(b, "]");
 	} else {
-		dh_buf_adds(b, "client                                  queries        A     AAAA      PTR"
-		               "       MX      TXT      SOA      ANY    other       NX distinct  keyword"
-		               "  literal\n");
+		dh_buf_adds(
+		    b, "client                                  queries        A     AAAA      PTR"
+		       "       MX      TXT      SOA      ANY    other       NX distinct  keyword"
+		       "  literal\n");
 		for (size_t i = 0; i < k; i++) {
 			dh_addr_format(&tt[i].addr, a, sizeof(a));
 			dh_buf_addf(b, "%-39s %8llu", a, (unsigned long long)tt[i].queries);
 			for (unsigned q = 0; q < DETECT_QT_COUNT; q++)
 				dh_buf_addf(b, " %8llu", (unsigned long long)tt[i].qt[q]);
-			dh_buf_addf(b, " %8llu %8llu %8llu %8llu\n", (unsigned long long)tt[i].nxdomain,
+			dh_buf_addf(b, " %8llu %8llu %8llu %8llu\n",
+			            (unsigned long long)tt[i].nxdomain,
 			            (unsigned long long)tt[i].distinct_names,
 			            (unsigned long long)tt[i].a_keyword,
 			            (unsigned long long)tt[i].a_ip_literal);
@@ -620,22 +620,24 @@ void cli_top_print(struct detect *det, unsigned n, int tables, int json, struct 
 			for (size_t i = 0; i < np; i++) {
 				char t[DH_TIME_TEXT_MAX];
 				dh_time_format(pts[i].start_ns, t, sizeof(t));
-				dh_buf_addf(b, "%s{\"start\":\"%s\",\"queries\":%llu", i ? "," : "", t,
-				            (unsigned long long)pts[i].queries);
+				dh_buf_addf(b, "%s{\"start\":\"%s\",\"queries\":%llu", i ? "," : "",
+				            t, (unsigned long long)pts[i].queries);
 				for (unsigned q = 0; q < DETECT_QT_COUNT; q++)
 					dh_buf_addf(b, ",\"%s\":%llu", detect_qt_name(q),
 					            (unsigned long long)pts[i].qt[q]);
-				dh_buf_addf(b,
-				            ",\"nxdomain\":%llu,\"v4\":%llu,\"v6\":%llu,\"inside\":%llu,"
-				            "\"outside\":%llu,\"a_keyword\":%llu,\"a_ip_literal\":%llu,"
-				            "\"h_src\":%.4f,\"h_name\":%.4f,\"peak_src\":%d,\"peak_name\":%d}",
-				            (unsigned long long)pts[i].nxdomain,
-				            (unsigned long long)pts[i].v4, (unsigned long long)pts[i].v6,
-				            (unsigned long long)pts[i].inside,
-				            (unsigned long long)pts[i].outside,
-				            (unsigned long long)pts[i].a_keyword,
-				            (unsigned long long)pts[i].a_ip_literal, pts[i].h_src,
-				            pts[i].h_name, pts[i].peak_src, pts[i].peak_name);
+				dh_buf_addf(
+				    b,
+				    ",\"nxdomain\":%llu,\"v4\":%llu,\"v6\":%llu,\"inside\":%llu,"
+				    "\"outside\":%llu,\"a_keyword\":%llu,\"a_ip_literal\":%llu,"
+				    "\"h_src\":%.4f,\"h_name\":%.4f,\"peak_src\":%d,\"peak_name\":%"
+				    "d}",
+				    (unsigned long long)pts[i].nxdomain,
+				    (unsigned long long)pts[i].v4, (unsigned long long)pts[i].v6,
+				    (unsigned long long)pts[i].inside,
+				    (unsigned long long)pts[i].outside,
+				    (unsigned long long)pts[i].a_keyword,
+				    (unsigned long long)pts[i].a_ip_literal, pts[i].h_src,
+				    pts[i].h_name, pts[i].peak_src, pts[i].peak_name);
 			}
 			dh_buf_adds(b, "],\"peaks\":[");
 			npk = detect_peaks(det, &pk);
@@ -643,10 +645,11 @@ void cli_top_print(struct detect *det, unsigned n, int tables, int json, struct 
 				char t[DH_TIME_TEXT_MAX];
 				dh_time_format(pk[i].start_ns, t, sizeof(t));
 				dh_buf_addf(b,
-				            "%s{\"start\":\"%s\",\"of\":\"%s\",\"value\":%.4f,\"mean\":%.4f,"
+				            "%s{\"start\":\"%s\",\"of\":\"%s\",\"value\":%.4f,"
+				            "\"mean\":%.4f,"
 				            "\"sd\":%.4f,\"names\":",
-				            i ? "," : "", t, pk[i].which ? "names" : "sources", pk[i].value,
-				            pk[i].mean, pk[i].sd);
+				            i ? "," : "", t, pk[i].which ? "names" : "sources",
+				            pk[i].value, pk[i].mean, pk[i].sd);
 				json_count_list(b, pk[i].names, pk[i].nnames);
 				dh_buf_adds(b, ",\"sources\":");
 				json_count_list(b, pk[i].sources, pk[i].nsources);
@@ -655,14 +658,16 @@ void cli_top_print(struct detect *det, unsigned n, int tables, int json, struct 
 			dh_buf_addc(b, ']');
 		} else {
 			dh_buf_adds(b, "\nhead words of A-query names (seed 001's table)\n");
-			dh_buf_adds(b, "1                2                3                4               "
-			               " 5\n");
+			dh_buf_adds(
+			    b, "1                2                3                4               "
+			       " 5\n");
 			for (size_t r = 0; r < rows; r++) {
 				for (unsigned l = 0; l < 5; l++) {
 					size_t before = b->len;
 					if (r < nh[l]) {
 						text_name(b, hw[l][r].name);
-						dh_buf_addf(b, " %llu", (unsigned long long)hw[l][r].count);
+						dh_buf_addf(b, " %llu",
+						            (unsigned long long)hw[l][r].count);
 					}
 					while (b->len < before + 17)
 						dh_buf_addc(b, ' ');
@@ -671,18 +676,23 @@ void cli_top_print(struct detect *det, unsigned n, int tables, int json, struct 
 			}
 			dh_buf_adds(b, "\nkeyword hits in A queries\n");
 			for (size_t i = 0; i < nk; i++)
-				dh_buf_addf(b, "%-12s %llu\n", kw[i].name, (unsigned long long)kw[i].count);
-			dh_buf_addf(b, "correlation of total and keyword A queries per window: %.4f\n",
+				dh_buf_addf(b, "%-12s %llu\n", kw[i].name,
+				            (unsigned long long)kw[i].count);
+			dh_buf_addf(b,
+			            "correlation of total and keyword A queries per window: %.4f\n",
 			            detect_keyword_correlation(det));
-			dh_buf_adds(b, "\nwindow                queries        A     AAAA      PTR       MX   "
-			               "   TXT       NX     IPv6  outside  keyword  literal  H(src) "
-			               "H(name)\n");
+			dh_buf_adds(
+			    b,
+			    "\nwindow                queries        A     AAAA      PTR       MX   "
+			    "   TXT       NX     IPv6  outside  keyword  literal  H(src) "
+			    "H(name)\n");
 			for (size_t i = 0; i < np; i++) {
 				char t[DH_TIME_TEXT_MAX];
 				dh_time_format(pts[i].start_ns, t, sizeof(t));
 				t[19] = '\0';
 				dh_buf_addf(b,
-				            "%sZ %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu "
+				            "%sZ %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu "
+				            "%8llu %8llu "
 				            "%8llu %7.3f%s %7.3f%s\n",
 				            t, (unsigned long long)pts[i].queries,
 				            (unsigned long long)pts[i].qt[DETECT_QT_A],
@@ -703,12 +713,14 @@ void cli_top_print(struct detect *det, unsigned n, int tables, int json, struct 
 				char t[DH_TIME_TEXT_MAX];
 				dh_time_format(pk[i].start_ns, t, sizeof(t));
 				t[19] = '\0';
-				dh_buf_addf(b, "peak %sZ %s entropy %.3f (baseline %.3f, sd %.3f): ", t,
-				            pk[i].which ? "name" : "source", pk[i].value, pk[i].mean,
-				            pk[i].sd);
+				dh_buf_addf(
+				    b, "peak %sZ %s entropy %.3f (baseline %.3f, sd %.3f): ", t,
+				    pk[i].which ? "name" : "source", pk[i].value, pk[i].mean,
+				    pk[i].sd);
 				for (unsigned j = 0; j < pk[i].nnames; j++) {
 					text_name(b, pk[i].names[j].name);
-					dh_buf_addf(b, " %llu ", (unsigned long long)pk[i].names[j].count);
+					dh_buf_addf(b, " %llu ",
+					            (unsigned long long)pk[i].names[j].count);
 				}
 				dh_buf_adds(b, "| ");
 				for (unsigned j = 0; j < pk[i].nsources; j++)

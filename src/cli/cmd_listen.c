@@ -70,6 +70,7 @@ static const char usage[] =
     "  -h, --help         this text\n";
 
 struct listen_ctx {
+	const struct cli_event_hook *hook; /* NULL: none */
 	struct ev_match *matcher;
 	struct store *store; /* NULL: print */
 	int json, quiet, tty, err;
@@ -93,6 +94,15 @@ static int on_event(void *ctx, struct ev_event *ev)
 	struct listen_ctx *l = ctx;
 
 	ev_match_event(l->matcher, ev);
+	if (l->hook) {
+		int e = l->hook->fn(l->hook->ctx, ev);
+		if (e != 0) {
+			l->err = e;
+			return e;
+		}
+		if (!l->store)
+			return 0;
+	}
 	if (l->store) {
 		int e = store_ingest_add(l->store, ev);
 		if (e != 0) {
@@ -283,6 +293,11 @@ static int serve_threaded(struct listen_ctx *l, const struct dtsock_options *dop
 
 int cmd_listen(int argc, char **argv)
 {
+	return cli_listen_run(argc, argv, NULL);
+}
+
+int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook)
+{
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, 'u'},
 	    {"store", required_argument, NULL, 'S'},
@@ -304,6 +319,7 @@ int cmd_listen(int argc, char **argv)
 	int ingesting = 0;
 
 	memset(&l, 0, sizeof(l));
+	l.hook = hook;
 	memset(&dec_st, 0, sizeof(dec_st));
 	dh_buf_init(&l.out);
 	pthread_mutex_init(&l.io_mu, NULL);

@@ -316,6 +316,12 @@ static unsigned level_of(const struct detect *d, unsigned kind, const struct det
 	 * Keywords"), so keyword names must be a share of the A queries. */
 	if (kind == DETECT_K_MASS_MAILER && share(c->cnt[kind], c->qt[DETECT_QT_A]) < kc->min_share)
 		return 0;
+	/* ... and they are the non-MX kind ("Detection- and Prevetion-System
+	 * of Abnormal Traffic of the A record based DNS Query Packets from
+	 * non-MX type BW-infected PC bots"): a host that asks MX records
+	 * for a tenth of its keyword names or more is spam-mx's. */
+	if (kind == DETECT_K_MASS_MAILER && (uint64_t)c->qt[DETECT_QT_MX] * 10 > c->cnt[kind])
+		return 0;
 	if (kind == DETECT_K_DGA && share(c->cnt[kind], c->queries) < kc->min_share)
 		return 0;
 	for (unsigned i = 0; i < 3; i++)
@@ -427,9 +433,15 @@ static void add_sample(struct detect_client *c, unsigned kind, const char *name,
 
 	if (!name)
 		return;
-	for (unsigned i = 0; i < c->nsample; i++)
-		if (c->sample_kind[i] == kind)
-			have++;
+	if (n >= DETECT_SAMPLE_LEN)
+		n = DETECT_SAMPLE_LEN - 1;
+	for (unsigned i = 0; i < c->nsample; i++) {
+		if (c->sample_kind[i] != kind)
+			continue;
+		if (strncmp(c->sample[i], name, n) == 0 && c->sample[i][n] == '\0')
+			return;
+		have++;
+	}
 	if (have >= 3)
 		return;
 	if (c->nsample < DETECT_SAMPLES) {
@@ -887,8 +899,8 @@ size_t detect_top(const struct detect *d, struct detect_talker *out, size_t max)
 			t->qt[q] = c->qt[q];
 		t->nxdomain = c->nxdomain;
 		t->distinct_names = detect__bm_estimate(c->names_bm, 256);
-		t->a_keyword = c->cnt[DETECT_K_COUNT > 1 ? DETECT_K_MASS_MAILER : 0];
-		t->a_ip_literal = c->cnt[DETECT_K_IP_LITERAL];
+		t->a_keyword = c->a_keyword;
+		t->a_ip_literal = c->a_ip_literal;
 		t->inside = c->inside;
 	}
 	return k;

@@ -10,7 +10,7 @@
  * estimate toward itself (an exponential average, weight 1/8); another
  * interval is a miss; when misses outnumber hits the pair re-locks on
  * the latest interval. Intervals under beacon_min_s (a second query of
- * the same lookup) are ignored; over beacon_max_s they start afresh.
+ * the same lookup) only move the reference time; over beacon_max_s they start afresh.
  * Human and browser lookups arrive as a Poisson-like process, whose
  * intervals fall within 2% of each other rarely enough that their hits
  * never accumulate; a beacon's hits grow by one per period, and the
@@ -114,9 +114,11 @@ static int b_feed(void *ctx, const struct detect_obs *obs)
 		return 0;
 	}
 	dt = (double)(obs->ev->ts_ns - p->last) / 1e9;
+	p->last = obs->ev->ts_ns;
+	/* Faster than the shortest period: a repeat of the same lookup, or
+	 * a stream no beacon is; it moves the reference time on. */
 	if (dt < cfg->beacon_min_s)
 		return 0;
-	p->last = obs->ev->ts_ns;
 	if (dt > cfg->beacon_max_s) {
 		p->period = 0;
 		p->hits = p->misses = 0;

@@ -9,6 +9,7 @@
  * while they are at least min_share of its queries (default 5%: a
  * benign host's typos are a fraction of a percent). Needs answers:
  * captures and dnstap have them, query logs do not (doc/detect.md).
+ * NXDOMAIN for IP literals and reverse names does not count.
  */
 #include <stdlib.h>
 
@@ -40,6 +41,13 @@ static int g_feed(void *ctx, const struct detect_obs *obs)
 	int wi = g->d->kind_win[DETECT_K_DGA];
 
 	if (obs->query || !obs->nxdomain || obs->name_allowed || wi < 0)
+		return 0;
+	/* IP literals (a worm's, seed 001) and reverse names fail as well,
+	 * but are no generated domains. */
+	if (detect__ip_literal(obs->name, obs->name_len))
+		return 0;
+	struct dh_addr rev;
+	if (detect__reverse_addr(obs->name, obs->name_len, &rev))
 		return 0;
 	if (obs->c[wi])
 		detect__bm_set(obs->c[wi]->aux_bm, obs->name_hash);

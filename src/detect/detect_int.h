@@ -86,9 +86,10 @@ struct detect_client {
 	uint32_t qt[DETECT_QT_COUNT];
 	uint32_t nxdomain;
 	uint32_t answers;
-	uint32_t cnt[DETECT_K_COUNT]; /* each kind's score counter */
-	uint64_t names_bm[4];         /* linear-counting bitmap of names */
-	uint64_t aux_bm[4];           /* the same for a kind's own names (dga, tunnel) */
+	uint32_t a_keyword, a_ip_literal; /* for top talkers, in every table */
+	uint32_t cnt[DETECT_K_COUNT];     /* each kind's score counter */
+	uint64_t names_bm[4];             /* linear-counting bitmap of names */
+	uint64_t aux_bm[4];               /* the same for a kind's own names (dga, tunnel) */
 	int64_t first_ns, last_ns;
 	double beacon_period_s; /* the period of the beacon behind cnt[BEACON] */
 	char sample[DETECT_SAMPLES][DETECT_SAMPLE_LEN];
@@ -209,9 +210,10 @@ uint64_t detect__bm_estimate(const uint64_t *bm, size_t bits);
 size_t detect__first_label(const char *name, size_t n);
 /* The longest label's length. */
 size_t detect__longest_label(const char *name, size_t n);
-/* 1 when name (n octets, presentation form) starts with four labels that
- * are decimal octets 0-255: "10.1.2.3." or "127.0.0.1.example.jp."; 0
- * otherwise, and for names under in-addr.arpa. */
+/* 1 when name (n octets, presentation form) is four labels that are
+ * decimal octets 0-255 ("10.1.2.3."), 2 when such four labels start a
+ * longer name ("127.0.0.1.example.jp."), 0 otherwise and for names under
+ * in-addr.arpa and ip6.arpa. */
 int detect__ip_literal(const char *name, size_t n);
 /* The keyword of cfg that heads name's first label, or -1 (rules in
  * doc/detect.md, "Keywords"). */

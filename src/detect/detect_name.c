@@ -75,7 +75,8 @@ int detect__ip_literal(const char *name, size_t n)
 			i++;
 		}
 	}
-	return 1;
+	/* "10.1.2.3" or "10.1.2.3." alone, or with more labels after. */
+	return (i >= n || (i + 1 == n && name[i] == '.')) ? 1 : 2;
 }
 
 int detect__keyword(const struct detect_config *cfg, const char *name, size_t n)

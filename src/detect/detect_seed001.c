@@ -73,12 +73,22 @@ static int s_feed(void *ctx, const struct detect_obs *obs)
 		int kw = detect__keyword(cfg, obs->name, obs->name_len);
 		headwords(d, obs->name, obs->name_len);
 		if (kw >= 0) {
+			for (unsigned i = 0; i < d->nwin; i++)
+				obs->c[i]->a_keyword++;
 			d->kw_count[kw]++;
 			d->cur.a_keyword++;
 			rc = detect__count(d, obs, DETECT_K_MASS_MAILER, NULL, 1, obs->name,
 			                   obs->name_len);
 		}
-		if (rc == 0 && detect__ip_literal(obs->name, obs->name_len)) {
+		/* A literal before another domain counts only before our own
+		 * (the seed's "127.0.0.1.***-u.ac.jp"): before other zones it is
+		 * what every DNS blocklist lookup looks like (RFC 5782). */
+		int lit = rc == 0 ? detect__ip_literal(obs->name, obs->name_len) : 0;
+		if (lit == 2 && !(cfg->own && dh_allow_name(cfg->own, obs->name, obs->name_len)))
+			lit = 0;
+		if (lit) {
+			for (unsigned i = 0; i < d->nwin; i++)
+				obs->c[i]->a_ip_literal++;
 			d->cur.a_ip_literal++;
 			rc = detect__count(d, obs, DETECT_K_IP_LITERAL, NULL, 1, obs->name,
 			                   obs->name_len);
