@@ -22,6 +22,7 @@
 #include "store/finding.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/conf.h"
 #include "util/err.h"
 
 static const char usage[] =
@@ -38,6 +39,8 @@ static const char usage[] =
     "  --host IP          the host of the parallel-coordinates view (default: the\n"
     "                     host of the highest finding, else the top talker)\n"
     "  --title TEXT       the report's title\n"
+    "  --window T         the statistics' window: 3600, 10m, 1d ... (default 1h;\n"
+    "                     1d gives seed 001's daily curves)\n"
     "  --since T, --until T   store events only: the time range\n" CLI_SOURCE_HELP
     "  -h, --help         this text\n";
 
@@ -294,6 +297,7 @@ int cmd_report(int argc, char **argv)
 	    {"since", required_argument, NULL, 's'},
 	    {"until", required_argument, NULL, 'u'},
 	    {"format", required_argument, NULL, 'f'},
+	    {"window", required_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    CLI_SOURCE_LONGOPTS,
 	    {NULL, 0, NULL, 0},
@@ -309,6 +313,7 @@ int cmd_report(int argc, char **argv)
 	struct store *s = NULL;
 	struct store_findings *t = NULL;
 	const char *out = NULL, *dir = NULL, *config = NULL, *title = NULL, *format = "auto";
+	double window_s = 0;
 	char err[256], source[512];
 	int c, e, rc = CLI_EXIT_OK;
 
@@ -339,6 +344,13 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'f':
 			format = optarg;
+			break;
+		case 'W':
+			if (dh_conf_seconds(optarg, &window_s) != 0 || window_s < 1 ||
+			    window_s > 366 * 86400.0) {
+				cli_err("--window: '%s' is not a window from 1s to 366d", optarg);
+				return CLI_EXIT_USAGE;
+			}
 			break;
 		case 's':
 			if (cli_parse_time("--since", optarg, &q.since_ns) != 0)
@@ -376,6 +388,8 @@ int cmd_report(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
+	if (window_s > 0) /* the option wins over the file */
+		dcfg.stats_window_ns = (int64_t)(window_s * 1e9);
 	e = detect_new(&ctx.d, &dcfg, on_finding, &ctx);
 	if (e != 0) {
 		cli_err("report: %s", dh_strerror(e));

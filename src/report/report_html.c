@@ -117,10 +117,22 @@ static void figure(struct dh_buf *out, const char *id, const struct dh_buf *svg,
 	dh_buf_adds(out, "</figcaption>\n</figure>\n");
 }
 
-/* Hours since the first window, the x of the time charts. */
+/* The x unit of the time charts: days for windows of a day or more
+ * (seed 001's daily curves), hours below. */
+static double x_unit_ns(const struct report_model *m)
+{
+	return m->win[0].end_ns - m->win[0].start_ns >= 86400LL * 1000000000LL ? 8.64e13 : 3.6e12;
+}
+
+static const char *x_unit_name(const struct report_model *m)
+{
+	return x_unit_ns(m) > 3.6e12 ? "days" : "hours";
+}
+
+/* Units since the first window, the x of the time charts. */
 static double hours(const struct report_model *m, int64_t ts)
 {
-	return (double)(ts - m->win[0].start_ns) / 3.6e12;
+	return (double)(ts - m->win[0].start_ns) / x_unit_ns(m);
 }
 
 static int traffic(const struct report_model *m, struct dh_buf *out)
@@ -151,8 +163,9 @@ static int traffic(const struct report_model *m, struct dh_buf *out)
 		for (size_t q = 0; q < nq; q++)
 			*eval_table_at(&t, r, q) = (double)m->win[r].qt[q];
 	}
-	double len_h = (double)(m->win[0].end_ns - m->win[0].start_ns) / 3.6e12;
-	snprintf(xlabel, sizeof(xlabel), "hours (windows of %.4g h)", len_h);
+	double len = (double)(m->win[0].end_ns - m->win[0].start_ns) / x_unit_ns(m);
+	snprintf(xlabel, sizeof(xlabel), "%s (windows of %.4g %s)", x_unit_name(m), len,
+	         x_unit_ns(m) > 3.6e12 ? "d" : "h");
 	/* The first tick shows the first window's date and time,
 	 * "11-22T00:00" out of the RFC 3339 text. */
 	char t0[DH_TIME_TEXT_MAX];
@@ -232,7 +245,8 @@ static int entropy(const struct report_model *m, struct dh_buf *out)
 	                                 {1, EVAL_NO_COL, EVAL_NO_COL, 0}};
 	struct eval_chart c = {
 	    .title = "Shannon entropy per window (seed 001, eq. 1 and 2)",
-	    .xlabel = "hours since the first window",
+	    .xlabel = x_unit_ns(m) > 3.6e12 ? "days since the first window"
+	                                    : "hours since the first window",
 	    .ylabel = "bits",
 	    .ymin = 0.0,
 	    .ymax = NAN,
