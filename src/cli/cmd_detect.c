@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -151,7 +152,14 @@ void cli_detector_release(struct cli_detector *cd)
 
 int cli_detector_open_table(struct cli_detector *cd, const char *dir)
 {
-	int e = store_findings_open(&cd->table, dir, 1);
+	int e;
+
+	/* A follower may start before anything was stored. */
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		cli_err("%s: cannot create the store directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	e = store_findings_open(&cd->table, dir, 1);
 
 	if (e != 0) {
 		cli_err("%s: cannot open the findings table: %s", dir, dh_strerror(e));
