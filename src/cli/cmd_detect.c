@@ -131,6 +131,8 @@ int cli_detector_init(struct cli_detector *cd, const char *config)
 	}
 	if (cd->min_level == 0)
 		cd->min_level = STORE_LEVEL_CANDIDATE;
+	if (cd->no_top)
+		cd->cfg.top_talkers = 0;
 	e = detect_new(&cd->det, &cd->cfg, on_finding, cd);
 	if (e != 0) {
 		cli_err("detect: %s", dh_strerror(e));
@@ -355,6 +357,7 @@ int cmd_detect(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
+	cd.no_top = 1; /* detect prints no top talkers */
 	if (cli_detector_init(&cd, config) != 0) {
 		rc = CLI_EXIT_USAGE;
 		goto out;
