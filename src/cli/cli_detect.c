@@ -141,6 +141,7 @@ int cmd_detect_follow(int argc, char **argv)
 	memset(&cd, 0, sizeof(cd));
 	cli_detector_alert_init(&cd);
 	cd.live = 1;
+	cd.no_top = 1;
 	optind = 1;
 	/* '+': stop at the first non-option, the source command. */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {

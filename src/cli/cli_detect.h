@@ -26,6 +26,7 @@ struct cli_detector {
 	struct dh_buf alert_out;
 	unsigned min_level;
 	int json, only_new, live, err;
+	int no_top; /* no run-wide client table (detect needs none) */
 	unsigned since_tick;
 	uint64_t printed, alert_failed;
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -130,6 +131,8 @@ int cli_detector_init(struct cli_detector *cd, const char *config)
 	}
 	if (cd->min_level == 0)
 		cd->min_level = STORE_LEVEL_CANDIDATE;
+	if (cd->no_top)
+		cd->cfg.top_talkers = 0;
 	e = detect_new(&cd->det, &cd->cfg, on_finding, cd);
 	if (e != 0) {
 		cli_err("detect: %s", dh_strerror(e));
@@ -151,7 +154,14 @@ void cli_detector_release(struct cli_detector *cd)
 
 int cli_detector_open_table(struct cli_detector *cd, const char *dir)
 {
-	int e = store_findings_open(&cd->table, dir, 1);
+	int e;
+
+	/* A follower may start before anything was stored. */
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		cli_err("%s: cannot create the store directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	e = store_findings_open(&cd->table, dir, 1);
 
 	if (e != 0) {
 		cli_err("%s: cannot open the findings table: %s", dir, dh_strerror(e));
@@ -347,6 +357,7 @@ int cmd_detect(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
+	cd.no_top = 1; /* detect prints no top talkers */
 	if (cli_detector_init(&cd, config) != 0) {
 		rc = CLI_EXIT_USAGE;
 		goto out;

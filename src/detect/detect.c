@@ -109,6 +109,7 @@ void detect_config_init(struct detect_config *cfg)
 	cfg->kind[DETECT_K_BEACON].level[2] = 144;
 	cfg->stats_window_ns = HOUR_NS;
 	cfg->max_clients = 65536;
+	cfg->top_talkers = 1;
 	cfg->beacon_slots = 1u << 20;
 	for (size_t i = 0; i < sizeof(default_keywords) / sizeof(default_keywords[0]); i++) {
 		memcpy(cfg->keywords[i], default_keywords[i], strlen(default_keywords[i]) + 1);
@@ -143,18 +144,30 @@ static const struct detect_ops *const all_ops[] = {
     &detect_stats_ops,
 };
 
-static int add_win(struct detect *d, int64_t len, uint32_t cap)
+/* The window of length len, made if missing; tracked ones keep a client
+ * table (the statistics' own window needs none). */
+static int add_win(struct detect *d, int64_t len, uint32_t cap, int tracked)
 {
-	for (unsigned i = 0; i < d->nwin; i++)
-		if (d->win[i].len == len)
-			return (int)i;
-	struct detect_win *w = &d->win[d->nwin];
-	w->len = len;
-	w->start = INT64_MIN;
-	w->end = INT64_MIN;
-	if (detect__ss_init(&w->clients, cap, sizeof(struct detect_client)) != 0)
-		return -ENOMEM;
-	return (int)d->nwin++;
+	int i;
+	struct detect_win *w = NULL;
+
+	for (i = 0; i < (int)d->nwin; i++)
+		if (d->win[i].len == len) {
+			w = &d->win[i];
+			break;
+		}
+	if (!w) {
+		w = &d->win[d->nwin++];
+		w->len = len;
+		w->start = INT64_MIN;
+		w->end = INT64_MIN;
+	}
+	if (tracked && !w->tracked) {
+		if (detect__ss_init(&w->clients, cap, sizeof(struct detect_client)) != 0)
+			return -ENOMEM;
+		w->tracked = 1;
+	}
+	return i;
 }
 
 int detect_new(struct detect **out, const struct detect_config *cfg, detect_finding_fn fn,
@@ -171,12 +184,13 @@ int detect_new(struct detect **out, const struct detect_config *cfg, detect_find
 	d->fn_ctx = fn_ctx;
 	dh_buf_init(&d->evidence);
 	dh_buf_init(&d->scratch);
-	w = add_win(d, cfg->stats_window_ns > 0 ? cfg->stats_window_ns : HOUR_NS, cfg->max_clients);
+	w = add_win(d, cfg->stats_window_ns > 0 ? cfg->stats_window_ns : HOUR_NS, cfg->max_clients,
+	            0);
 	if (w < 0)
 		goto out;
 	d->stats_win = w;
 	d->win[w].stats = 1;
-	w = add_win(d, INT64_MAX, cfg->max_clients);
+	w = add_win(d, INT64_MAX, cfg->max_clients, cfg->top_talkers);
 	if (w < 0)
 		goto out;
 	d->run_win = w;
@@ -186,7 +200,7 @@ int detect_new(struct detect **out, const struct detect_config *cfg, detect_find
 		if (!cfg->kind[k].enabled)
 			continue;
 		w = add_win(d, cfg->kind[k].window_ns > 0 ? cfg->kind[k].window_ns : DAY_NS,
-		            cfg->max_clients);
+		            cfg->max_clients, 1);
 		if (w < 0)
 			goto out;
 		d->kind_win[k] = w;
@@ -196,12 +210,13 @@ int detect_new(struct detect **out, const struct detect_config *cfg, detect_find
 	d->ent_name = calloc(DETECT_ENT_BUCKETS, sizeof(uint32_t));
 	d->names_bm = calloc(DETECT_ENT_BUCKETS / 64, sizeof(uint64_t));
 	d->clients_bm = calloc(DETECT_ENT_BUCKETS / 64, sizeof(uint64_t));
+	d->head_bucket = calloc((size_t)5 * DETECT_ENT_BUCKETS, sizeof(uint32_t));
 	d->series = calloc(DETECT_SERIES_MAX, sizeof(*d->series));
 	d->series_lin = calloc(DETECT_SERIES_MAX, sizeof(*d->series_lin));
 	d->peaks = calloc(DETECT_PEAKS_MAX, sizeof(*d->peaks));
 	d->peaks_lin = calloc(DETECT_PEAKS_MAX, sizeof(*d->peaks_lin));
-	if (!d->ent_src || !d->ent_name || !d->names_bm || !d->clients_bm || !d->series ||
-	    !d->series_lin || !d->peaks || !d->peaks_lin)
+	if (!d->ent_src || !d->ent_name || !d->names_bm || !d->clients_bm || !d->head_bucket ||
+	    !d->series || !d->series_lin || !d->peaks || !d->peaks_lin)
 		goto out;
 	if (detect__ss_init(&d->top_names, DETECT_TOPN_CAP, 0) != 0 ||
 	    detect__ss_init(&d->top_srcs, DETECT_TOPN_CAP, 0) != 0)
@@ -242,6 +257,7 @@ void detect_free(struct detect *d)
 	free(d->ent_name);
 	free(d->names_bm);
 	free(d->clients_bm);
+	free(d->head_bucket);
 	free(d->series);
 	free(d->series_lin);
 	free(d->peaks);
@@ -256,7 +272,8 @@ void detect_counters(const struct detect *d, struct detect_counters *out)
 	*out = d->counters;
 	out->evicted = 0;
 	for (unsigned i = 0; i < d->nwin; i++)
-		out->evicted += d->win[i].clients.evicted;
+		if (d->win[i].tracked)
+			out->evicted += d->win[i].clients.evicted;
 }
 
 /* ---- Servers ---- */
@@ -662,7 +679,7 @@ static int close_win(struct detect *d, struct detect_win *w)
 	if (w->stats)
 		close_stats(d, w);
 	/* The final counts of every finding of the window. */
-	for (unsigned k = 0; k < DETECT_K_COUNT && rc == 0; k++) {
+	for (unsigned k = 0; k < DETECT_K_COUNT && rc == 0 && w->tracked; k++) {
 		if (!(w->kinds & (1u << k)))
 			continue;
 		for (uint32_t i = 0; i < w->clients.n && rc == 0; i++) {
@@ -674,7 +691,8 @@ static int close_win(struct detect *d, struct detect_win *w)
 			rc = emit(d, w, k, c, it->err, lvl, DETECT_RAISE_CLOSED);
 		}
 	}
-	detect__ss_clear(&w->clients);
+	if (w->tracked)
+		detect__ss_clear(&w->clients);
 	w->start = w->end = INT64_MIN;
 	return rc;
 }
@@ -773,13 +791,21 @@ static void count_point(struct detect *d, const struct detect_obs *obs)
 	 * campus ("grep -v client 133\.95\."): with local networks
 	 * configured, the entropy is that of outside traffic. */
 	if (!d->cfg->local || !obs->inside) {
-		d->ent_src[(ha >> 20) % DETECT_ENT_BUCKETS]++;
-		d->ent_name[(obs->name_hash >> 20) % DETECT_ENT_BUCKETS]++;
+		uint32_t bs = ++d->ent_src[(ha >> 20) % DETECT_ENT_BUCKETS];
+		uint32_t bn = ++d->ent_name[(obs->name_hash >> 20) % DETECT_ENT_BUCKETS];
+		int cr;
 		d->ent_src_n++;
 		d->ent_name_n++;
-		int cr;
-		detect__ss_add(&d->top_names, obs->name, obs->name_len, 1, &cr);
-		detect__ss_add(&d->top_srcs, a, sizeof(*a), 1, &cr);
+		/* Prefilter: a bucket's count bounds the count of every value
+		 * in it, so a value whose bucket is not above the table's
+		 * smallest estimate cannot be a top one yet and is left out;
+		 * a value in the table always passes (its estimate never
+		 * exceeds its bucket), so the table's counts stay those of
+		 * Space-Saving, at a fraction of the additions. */
+		if (bn > detect__ss_floor(&d->top_names))
+			detect__ss_add(&d->top_names, obs->name, obs->name_len, 1, &cr);
+		if (bs > detect__ss_floor(&d->top_srcs))
+			detect__ss_add(&d->top_srcs, a, sizeof(*a), 1, &cr);
 	}
 }
 
@@ -834,6 +860,8 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 	obs.inside = d->cfg->local ? dh_allow_addr(d->cfg->local, obs.client) : 1;
 	obs.name_allowed = d->cfg->allow ? dh_allow_name(d->cfg->allow, m->qname, m->qname_len) : 0;
 	for (unsigned i = 0; i < d->nwin; i++) {
+		if (!d->win[i].tracked)
+			continue;
 		struct detect_client *c = detect__client(d, i, obs.client, ev->ts_ns, obs.query);
 		obs.c[i] = c;
 		if (obs.query) {
@@ -886,6 +914,8 @@ size_t detect_top(const struct detect *d, struct detect_talker *out, size_t max)
 
 	if (max > 256)
 		max = 256;
+	if (!d->win[d->run_win].tracked)
+		return 0;
 	k = detect__ss_top(ss, idx, max);
 	for (size_t i = 0; i < k; i++) {
 		struct detect_ss_item *it = detect__ss_at(ss, idx[i]);

@@ -88,6 +88,7 @@ struct detect_config {
 	int64_t stats_window_ns;  /* the statistics' window (series, top talkers, entropy) */
 	uint32_t max_clients;     /* Space-Saving capacity of each window's client table */
 	uint32_t beacon_slots;    /* (client, name) pairs the beacon detector tracks */
+	int top_talkers;          /* keep the run-wide client table of detect_top() (default 1) */
 	struct dh_allow *allow;   /* global allow-list; owned */
 	struct dh_allow *local;   /* inside networks; NULL = every client is inside; owned */
 	struct dh_allow *servers; /* resolvers and other servers: never a finding's host; owned */

@@ -58,6 +58,15 @@ void detect__ss_clear(struct detect_ss *ss);
  * item; *created is set to 1 when its payload was just zeroed. */
 struct detect_ss_item *detect__ss_add(struct detect_ss *ss, const void *key, size_t len,
                                       uint64_t inc, int *created);
+/* The smallest estimate when the table is full, else 0: a key whose
+ * count cannot exceed it needs no addition (see detect.c, prefilter). */
+static inline uint64_t detect__ss_floor(const struct detect_ss *ss)
+{
+	return ss->n < ss->cap ? 0
+	                       : ((const struct detect_ss_item *)(ss->items + (size_t)ss->heap[0] *
+	                                                                          ss->item_size))
+	                             ->count;
+}
 /* The item of key, or NULL. */
 struct detect_ss_item *detect__ss_find(const struct detect_ss *ss, const void *key, size_t len);
 static inline void *detect__ss_payload(struct detect_ss_item *it)
@@ -104,6 +113,7 @@ struct detect_win {
 	uint32_t kinds;     /* bit per kind counted in this table */
 	int stats;          /* the statistics' window */
 	int run;            /* the run-wide table (top talkers) */
+	int tracked;        /* keeps a client table (a kind counts in it, or top talkers) */
 	struct detect_ss clients;
 };
 
@@ -170,6 +180,7 @@ struct detect {
 
 	/* Run-wide tables. */
 	struct detect_ss head[5];
+	uint32_t *head_bucket; /* 5 x DETECT_ENT_BUCKETS prefilter counts; owned */
 	uint64_t kw_count[DETECT_KEYWORDS_MAX];
 	uint8_t kw_len[DETECT_KEYWORDS_MAX];
 

@@ -50,12 +50,21 @@ static void headwords(struct detect *d, const char *name, size_t n)
 {
 	int created;
 
+	uint64_t h = 1469598103934665603ull; /* FNV-1a, one octet at a time */
+
 	/* The seed's table counts the heads of the whole name, dots
-	 * included ("mx1." "mail."). The root name "." has none. */
+	 * included ("mx1." "mail."). The root name "." has none. The same
+	 * prefilter as the entropy's top names (detect.c) keeps the long
+	 * tail of 4- and 5-character heads out of the tables. */
 	if (n < 2)
 		return;
-	for (size_t len = 1; len <= 5 && len <= n - 1; len++)
-		detect__ss_add(&d->head[len - 1], name, len, 1, &created);
+	for (size_t len = 1; len <= 5 && len <= n - 1; len++) {
+		h = (h ^ (unsigned char)name[len - 1]) * 1099511628211ull;
+		uint32_t b = ++d->head_bucket[(len - 1) * DETECT_ENT_BUCKETS +
+		                              (size_t)((h >> 24) % DETECT_ENT_BUCKETS)];
+		if (b > detect__ss_floor(&d->head[len - 1]))
+			detect__ss_add(&d->head[len - 1], name, len, 1, &created);
+	}
 }
 
 static int s_feed(void *ctx, const struct detect_obs *obs)
@@ -74,7 +83,8 @@ static int s_feed(void *ctx, const struct detect_obs *obs)
 		headwords(d, obs->name, obs->name_len);
 		if (kw >= 0) {
 			for (unsigned i = 0; i < d->nwin; i++)
-				obs->c[i]->a_keyword++;
+				if (obs->c[i])
+					obs->c[i]->a_keyword++;
 			d->kw_count[kw]++;
 			d->cur.a_keyword++;
 			rc = detect__count(d, obs, DETECT_K_MASS_MAILER, NULL, 1, obs->name,
@@ -88,7 +98,8 @@ static int s_feed(void *ctx, const struct detect_obs *obs)
 			lit = 0;
 		if (lit) {
 			for (unsigned i = 0; i < d->nwin; i++)
-				obs->c[i]->a_ip_literal++;
+				if (obs->c[i])
+					obs->c[i]->a_ip_literal++;
 			d->cur.a_ip_literal++;
 			rc = detect__count(d, obs, DETECT_K_IP_LITERAL, NULL, 1, obs->name,
 			                   obs->name_len);
