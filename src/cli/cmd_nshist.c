@@ -819,7 +819,7 @@ static int do_check(struct run *r, int argc, char **argv, int first)
 	dh_time_cache_init(&r->tc);
 	r->last_save = cli_now();
 	if (live) {
-		struct cli_sink sink = {check_event, check_idle, r};
+		struct cli_event_hook sink = {check_event, r, check_idle};
 		const char *what = argv[first];
 		int n = argc - first;
 		if (strcmp(what, "capture") == 0)
@@ -827,7 +827,7 @@ static int do_check(struct run *r, int argc, char **argv, int first)
 		else if (strcmp(what, "listen") == 0)
 			rc = cli_listen_run(n, argv + first, &sink);
 		else if (strcmp(what, "follow") == 0)
-			rc = cli_follow_run(n, argv + first, &sink);
+			rc = cli_follow_run(n, argv + first, 0, &sink);
 		else {
 			cli_err(
 			    "nshist check: after '--' comes capture, listen or follow, not '%s'",
