@@ -134,7 +134,7 @@ int cmd_detect_follow(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli_detector cd;
-	struct cli_event_hook hook;
+	struct cli_event_hook hook = {0};
 	const char *dir = NULL, *config = NULL;
 	int c, rc;
 
@@ -238,7 +238,7 @@ int cmd_top_follow(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	struct top_live *t = calloc(1, sizeof(*t));
-	struct cli_event_hook hook;
+	struct cli_event_hook hook = {0};
 	const char *config = NULL;
 	uint64_t v;
 	int c, rc;
