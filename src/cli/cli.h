@@ -162,6 +162,8 @@ int cmd_nshist(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_sim_trace(int argc, char **argv);
+int cmd_sim_all(int argc, char **argv);
 
 struct agent_client_config;
 /* GETs base + path from an agent with the client certificate of cc and

@@ -27,6 +27,7 @@
 static const char usage_top[] =
     "usage: dnshound sim fig13 [options]\n"
     "       dnshound sim mc [options]\n"
+    "       dnshound sim trace --out DIR [options]\n"
     "\n"
     "Traceback simulator (seed 000, Takemori et al. 2009). 'fig13' computes the\n"
     "closed form of the seed's Fig. 13; 'mc' runs a Monte-Carlo simulation that\n"
@@ -705,6 +706,7 @@ int cmd_sim(int argc, char **argv)
 		return run_fig13(argc - 1, argv + 1);
 	if (strcmp(argv[1], "mc") == 0)
 		return run_mc(argc - 1, argv + 1);
+
 	cli_err("sim: unknown model '%s' (use fig13 or mc)", argv[1]);
 	fputs(usage_top, stderr);
 	return CLI_EXIT_USAGE;

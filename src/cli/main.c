@@ -37,7 +37,7 @@ static const struct {
     {"demo", cmd_demo, "dnshound end to end on a generated network with bots, in a minute"},
     {"scenario", cmd_scenario, "labelled traffic: pcap, query log, dnstap and ground truth"},
 #ifdef DH_HAVE_SIM
-    {"sim", cmd_sim, "traceback simulators: seed 000 Fig. 13 and Monte Carlo"},
+    {"sim", cmd_sim_all, "traceback simulators: seed 000 Fig. 13 and Monte Carlo"},
 #endif
 };
 
