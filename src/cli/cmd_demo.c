@@ -53,7 +53,7 @@ static const char usage[] =
     "\n"
     "  --out FILE     the report (default dnshound-demo.html)\n"
     "  --keep         keep the working directory (stores, logs, certificates)\n"
-    "  --clients N    clients of the network (default 2000)\n"
+    "  --clients N    clients of the network (default 300)\n"
     "  --seed N       the world's random seed (default 7)\n";
 
 struct demo {
@@ -217,6 +217,9 @@ struct truth {
 	const char *host[64], *kind[64];
 	const char *victim, *victim_addr, *attack_start, *attack_end, *resolver;
 	const char *bot; /* a bot that resolved the victim's name, for the confirmation */
+	const char *resolver6;
+	size_t nmail;
+	const char *mail[16];
 };
 
 static int load_truth(struct demo *d, struct truth *t)
@@ -244,8 +247,17 @@ static int load_truth(struct demo *d, struct truth *t)
 		t->attack_start = jstr(a, "start");
 		t->attack_end = jstr(a, "end");
 	}
-	if (json_object_object_get_ex(t->root, "resolver", &res))
+	if (json_object_object_get_ex(t->root, "resolver", &res)) {
 		t->resolver = jstr(res, "ipv4");
+		t->resolver6 = jstr(res, "ipv6");
+	}
+	struct json_object *srv;
+	if (json_object_object_get_ex(t->root, "benign_servers", &srv))
+		for (size_t i = 0; i < json_object_array_length(srv) && t->nmail < 16; i++) {
+			struct json_object *b = json_object_array_get_idx(srv, i);
+			if (strcmp(jstr(b, "role"), "mail-server") == 0)
+				t->mail[t->nmail++] = jstr(b, "addr");
+		}
 	return t->victim && *t->victim && t->resolver && *t->resolver ? 0 : -1;
 }
 
@@ -345,10 +357,10 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	snprintf(nclients, sizeof(nclients), "%u", clients);
 	snprintf(nseed, sizeof(nseed), "%u", seed);
 
-	progress(d,
-	         "world: one hour of a campus network's DNS, with bots in it (dnshound scenario)");
-	const char *a1[] = {"scenario", "--out", world,     "--clients", nclients,
-	                    "--seed",   nseed,   "--quiet", NULL};
+	progress(d, "world: a day of a campus network's DNS, with bots in it (dnshound scenario)");
+	/* A whole day, so that seed 001's daily levels apply as they are. */
+	const char *a1[] = {"scenario", "--out",   world, "--clients", nclients, "--seed",
+	                    nseed,      "--hours", "24",  "--quiet",   NULL};
 	if (must(d, "scenario", NULL, a1) || load_truth(d, &t) != 0)
 		goto out;
 
@@ -358,15 +370,38 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	if (must(d, "ingest", NULL, a2))
 		goto out;
 
-	progress(
-	    d, "detect: seed 001's statistics and levels, DGA, tunnels, beacons (dnshound detect)");
-	const char *a3[] = {"detect", "--quiet", "--store", store, NULL};
+	/* What the network's operator knows: its networks, its resolver and
+	 * its mail servers (so that they are not taken for spam bots). */
+	char cfile[4200];
+	path(d, cfile, sizeof(cfile), "dnshound.conf");
+	dh_buf_addf(&cf, "[detect]\nlocal = 10.0.0.0/8\nlocal = fd00::/8\nresolver = %s\n",
+	            t.resolver);
+	if (t.resolver6 && *t.resolver6)
+		dh_buf_addf(&cf, "resolver = %s\n", t.resolver6);
+	for (size_t i = 0; i < t.nmail; i++)
+		dh_buf_addf(&cf, "allow = %s\n", t.mail[i]);
+	/* The scenario's public resolvers are stand-ins in TEST-NET-1
+	 * (192.0.2.8-10, scenario.c); an operator lists the public resolvers
+	 * the network allows the same way. */
+	dh_buf_addf(&cf,
+	            "\n[nshist]\nresolver = %s\npublic_resolver = 192.0.2.8\n"
+	            "public_resolver = 192.0.2.9\npublic_resolver = 192.0.2.10\n",
+	            t.resolver);
+	if (t.resolver6 && *t.resolver6)
+		dh_buf_addf(&cf, "resolver = %s\n", t.resolver6);
+	dh_buf_addc(&cf, 0);
+	if (cf.err || write_conf(cfile, cf.data) != 0)
+		goto out;
+
+	progress(d, "detect: seed 001's statistics and levels, DGA, tunnels, beacons");
+	const char *a3[] = {"detect", "--quiet", "--store", store, "--config", cfile, NULL};
 	if (must(d, "detect", NULL, a3))
 		goto out;
 
 	progress(d, "NS history: queries sent around the resolver (dnshound nshist build, check)");
 	const char *a4[] = {"nshist", "build", "--store", store, NULL};
-	const char *a5[] = {"nshist", "check", "--store", store, "--suspicious", pcap, NULL};
+	const char *a5[] = {"nshist", "check",        "--store", store, "--config",
+	                    cfile,    "--suspicious", pcap,      NULL};
 	if (must(d, "nshist", NULL, a4) || must(d, "nshist", NULL, a5))
 		goto out;
 	const char *a6[] = {"findings", "--store", store, "--json", NULL};
@@ -521,7 +556,7 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	}
 
 	/* The summary. */
-	printf("\ndnshound demo - %u clients, one hour, %zu infected hosts in the ground truth\n\n",
+	printf("\ndnshound demo - %u clients, one day, %zu infected hosts in the ground truth\n\n",
 	       clients, t.n);
 	printf("infected hosts found (%zu findings):\n", f.lines);
 	size_t hit = 0;
@@ -606,7 +641,7 @@ int cmd_demo(int argc, char **argv)
 	};
 	const char *report = "dnshound-demo.html";
 	int keep = 0, c;
-	uint64_t clients = 2000, seed = 7;
+	uint64_t clients = 300, seed = 7;
 	struct demo d;
 	memset(&d, 0, sizeof(d));
 	optind = 1;
