@@ -72,8 +72,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all; then
 	# The testbed's servers are the same programs in both builds and it
-	# runs no dnshound code of its own: once is enough.
-	run_suite build-asan sanitizers --no-suite testbed
+	# runs no dnshound code of its own: once is enough. The demo runs
+	# every command for about a minute optimised, several times that
+	# under the sanitizers, and its commands are tested there one by one.
+	run_suite build-asan sanitizers --no-suite testbed --no-suite demo
 else
 	echo "check: the sanitizer build failed"
 	failed=$((failed + 1))
