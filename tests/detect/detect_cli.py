@@ -156,8 +156,14 @@ def case_store():
     conf = lowconf(truth)
     store = os.path.join(TMP, "store")
     run("ingest", "--store", store, os.path.join(d, "traffic.pcap"))
-    out, err = run("detect", "--store", store, "--json", "--config", conf)
+    hooked = os.path.join(TMP, "hook.jsonl")
+    hook = "cat >> %s; echo >> %s" % (hooked, hooked)
+    out, err = run("detect", "--store", store, "--json", "--config", conf, "--hook", hook)
     found = [json.loads(x) for x in out.decode().splitlines()]
+    # Every new finding went through the alert hook, as its JSON line.
+    got = [json.loads(x) for x in open(hooked).read().splitlines() if x.strip()]
+    check(sorted((g["host"], g["kind"]) for g in got) == sorted((f["host"], f["kind"]) for f in found),
+          "hook got %r, printed %r" % (got, found))
     bots = {b["addr"]: b["behaviour"] for b in truth["infected"]}
     hosts = {(f["host"], f["kind"]) for f in found}
     for addr, b in bots.items():
@@ -169,8 +175,11 @@ def case_store():
     check(sorted(out2.decode().splitlines()) == sorted(out.decode().splitlines()),
           "store and file runs differ")
     # A rerun over the store raises nothing new.
-    out, _ = run("detect", "--store", store, "--json", "--new", "--quiet", "--config", conf)
+    before = open(hooked).read()
+    out, _ = run("detect", "--store", store, "--json", "--new", "--quiet", "--config", conf,
+                 "--hook", hook)
     check(out == b"", "second run raised again: %r" % out)
+    check(open(hooked).read() == before, "second run alerted again")
     out, _ = run("findings", "--store", store, "--json")
     listed = [json.loads(x) for x in out.decode().splitlines()]
     check(len(listed) == len(found), "findings lists %d of %d" % (len(listed), len(found)))
