@@ -21,10 +21,12 @@
  * or a day at a 10-minute one).
  *
  * Memory: a fixed table of beacon_slots pairs (24 octets each), probed
- * over 8 slots; a new pair takes the slot in its probe run that was
- * idle longest. A beacon's slot is refreshed every period, so it is
- * kept as long as pairs are idle longer than that on average
- * (doc/detect.md gives the sizing).
+ * over 8 slots; a new pair takes the slot in its probe run that is least
+ * worth keeping: a pair seen only once before one with an interval, one
+ * without a regular interval before one with hits, and among equals the
+ * one idle longest. Most names are asked once, so a beacon's pair, once
+ * it has an interval, is pushed out only by probe runs full of other
+ * repeating pairs (doc/detect.md gives the sizing).
  */
 #include <errno.h>
 #include <math.h>
@@ -77,24 +79,33 @@ static void b_free(void *ctx)
 	free(b);
 }
 
+/* Rank of a slot as a victim, lower goes first: pairs seen once (the
+ * great majority: most names are asked once), then pairs without a
+ * regular interval yet, then the rest. */
+static int keep_rank(const struct pair *p)
+{
+	return p->period == 0 ? 0 : p->hits == 0 ? 1 : 2;
+}
+
 static struct pair *lookup(struct beacon *b, uint64_t key)
 {
-	struct pair *oldest = NULL;
+	struct pair *victim = NULL;
 
 	for (uint32_t i = 0; i < 8; i++) {
 		struct pair *p = &b->slots[(key + i) & b->mask];
 		if (p->key == key)
 			return p;
 		if (p->key == 0) {
-			oldest = p;
+			victim = p;
 			break;
 		}
-		if (!oldest || p->last < oldest->last)
-			oldest = p;
+		if (!victim || keep_rank(p) < keep_rank(victim) ||
+		    (keep_rank(p) == keep_rank(victim) && p->last < victim->last))
+			victim = p;
 	}
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->key = key;
-	return oldest;
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	return victim;
 }
 
 static int b_feed(void *ctx, const struct detect_obs *obs)
