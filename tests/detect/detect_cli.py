@@ -10,6 +10,8 @@ Cases:
   store     a scenario ingested into a store: detect over the store keeps
             the findings, a second run raises nothing new, findings lists
             and filters them, top reads the store
+  follow_dnstap  detect --follow around listen: a scenario's dnstap replayed
+            into the socket (fstrm_replay) gives its bots as findings
   follow    detect --follow on a growing BIND query log: the finding comes
             within seconds of the crossing, and a restarted follower does
             not raise it again
@@ -268,8 +270,42 @@ def case_follow():
     check(len(rows) == 1 and rows[0]["level"] == "warning", "table: %r" % rows)
 
 
+def case_follow_dnstap():
+    if not shutil.which("fstrm_replay"):
+        print("SKIP: fstrm_replay (fstrm-bin) not installed")
+        sys.exit(77)
+    d = os.path.join(TMP, "scen")
+    truth = scenario(d)
+    conf = lowconf(truth)
+    store = os.path.join(TMP, "lstore")
+    sock = os.path.join(TMP, "dt.sock")
+    p = subprocess.Popen([DNSHOUND, "detect", "--follow", "--store", store, "--json", "--config",
+                          conf, "--", "listen", "--socket", sock, "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        check(os.path.exists(sock), "listener made no socket")
+        subprocess.run(["fstrm_replay", "-t", "protobuf:dnstap.Dnstap", "-r",
+                        os.path.join(d, "resolver.dnstap"), "-u", sock], check=True, timeout=60)
+        time.sleep(1)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "detect --follow listen exited %d: %r" % (p.returncode, err))
+    found = {(json.loads(x)["host"], json.loads(x)["kind"]) for x in out.decode().splitlines()}
+    for b in truth["infected"]:
+        want = {"spam-mx": "spam-mx", "worm-ip-literal": "worm-ip-literal", "tunnel": "tunnel"}
+        check((b["addr"], want[b["behaviour"]]) in found, "%s not found live: %r" % (b, found))
+    bots = {b["addr"] for b in truth["infected"]}
+    check(all(h in bots for h, _ in found), "false findings live: %r" % found)
+
+
 try:
-    {"escaping": case_escaping, "store": case_store, "follow": case_follow}[CASE]()
+    {"escaping": case_escaping, "store": case_store, "follow": case_follow,
+     "follow_dnstap": case_follow_dnstap}[CASE]()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
 print("ok")
