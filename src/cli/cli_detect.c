@@ -80,11 +80,11 @@ static const char follow_usage[] =
     "       dnshound top --follow [options] -- SOURCE-COMMAND [its options]\n"
     "\n"
     "Runs the detectors on a live source as it delivers events. The source is\n"
-    "one of the live commands with its own options:\n"
-    "  listen --socket PATH [--store DIR]     dnstap from DNS servers\n"
-    "  capture --interface IF [--store DIR]   live capture\n"
-    "  decode --follow FILE                   a growing query log or dnstap file\n"
-    "  ingest --follow FILE --store DIR       the same, stored as well\n"
+    "one of the live commands with its own options (but not --store or --json:\n"
+    "the events go to the detectors):\n"
+    "  listen --socket PATH          dnstap from DNS servers\n"
+    "  capture --interface IF        live capture\n"
+    "  decode --follow FILE          a growing query log or dnstap file\n"
     "A finding is printed when a host crosses a level (within one event of\n"
     "the crossing). Findings are kept in the store's findings table (--store,\n"
     "default $DNSHOUND_STORE or ./dnshound.store), so a restarted follower\n"
@@ -94,7 +94,7 @@ static const char follow_usage[] =
     "alert options of 'dnshound detect --help'.\n"
     "top options: --config FILE, -n N, --tables, --json, --interval S (default 5).\n";
 
-static int run_source(int argc, char **argv, const struct cli_event_hook *hook)
+static int run_source(int argc, char **argv, const struct cli_sink *sink)
 {
 	if (argc < 1) {
 		cli_err("--follow: no source command after '--'");
@@ -102,23 +102,35 @@ static int run_source(int argc, char **argv, const struct cli_event_hook *hook)
 		return CLI_EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "listen") == 0)
-		return cli_listen_run(argc, argv, hook);
+		return cli_listen_run(argc, argv, sink);
 	if (strcmp(argv[0], "capture") == 0)
-		return cli_capture_run(argc, argv, hook);
-	if (strcmp(argv[0], "decode") == 0 || strcmp(argv[0], "ingest") == 0) {
+		return cli_capture_run(argc, argv, sink);
+	if (strcmp(argv[0], "decode") == 0) {
 		if (!cli_has_follow(argc, argv)) {
-			cli_err("--follow: '%s' needs --follow FILE here", argv[0]);
+			cli_err("--follow: 'decode' needs --follow FILE here");
 			return CLI_EXIT_USAGE;
 		}
-		return cli_follow_run(argc, argv, strcmp(argv[0], "ingest") == 0, hook);
+		return cli_follow_run(argc, argv, sink);
 	}
-	cli_err("--follow: '%s' is not listen, capture, decode or ingest", argv[0]);
+	cli_err("--follow: '%s' is not listen, capture or decode", argv[0]);
 	return CLI_EXIT_USAGE;
 }
 
-static int detect_hook(void *ctx, const struct ev_event *ev)
+static int detect_event(void *ctx, const struct ev_event *ev)
 {
-	return cli_detector_event(ctx, ev);
+	int e = cli_detector_event(ctx, ev);
+
+	if (e != 0)
+		cli_err("detect: %s", dh_strerror(e));
+	return e;
+}
+
+/* The input is idle: what was raised is already out; flush the rest. */
+static int detect_idle(void *ctx)
+{
+	struct cli_detector *cd = ctx;
+
+	return cli_flush_out(&cd->out);
 }
 
 int cmd_detect_follow(int argc, char **argv)
@@ -134,7 +146,7 @@ int cmd_detect_follow(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli_detector cd;
-	struct cli_event_hook hook;
+	struct cli_sink sink;
 	const char *dir = NULL, *config = NULL;
 	int c, rc;
 
@@ -188,9 +200,10 @@ int cmd_detect_follow(int argc, char **argv)
 		rc = CLI_EXIT_RUNTIME;
 		goto out;
 	}
-	hook.fn = detect_hook;
-	hook.ctx = &cd;
-	rc = run_source(argc - optind, argv + optind, &hook);
+	sink.event = detect_event;
+	sink.idle = detect_idle;
+	sink.ctx = &cd;
+	rc = run_source(argc - optind, argv + optind, &sink);
 	if (detect_finish(cd.det) != 0)
 		rc = CLI_EXIT_RUNTIME;
 	if (cli_flush_out(&cd.out) != 0)
@@ -208,17 +221,10 @@ struct top_live {
 	double interval, last;
 };
 
-static int top_hook(void *ctx, const struct ev_event *ev)
+static int top_show(struct top_live *t)
 {
-	struct top_live *t = ctx;
-	int e = cli_detector_event(&t->cd, ev);
-	double now;
+	double now = cli_now();
 
-	if (e != 0)
-		return e;
-	if (++t->cd.since_tick % 1024 != 0)
-		return 0;
-	now = cli_now();
 	if (now - t->last < t->interval)
 		return 0;
 	t->last = now;
@@ -227,6 +233,21 @@ static int top_hook(void *ctx, const struct ev_event *ev)
 		dh_buf_adds(&t->cd.out, "\033[H\033[2J");
 	cli_top_print(t->cd.det, t->n, t->tables, t->json, &t->cd.out);
 	return cli_flush_out(&t->cd.out);
+}
+
+static int top_event(void *ctx, const struct ev_event *ev)
+{
+	struct top_live *t = ctx;
+	int e = cli_detector_event(&t->cd, ev);
+
+	if (e != 0)
+		return e;
+	return ++t->cd.since_tick % 1024 == 0 ? top_show(t) : 0;
+}
+
+static int top_idle(void *ctx)
+{
+	return top_show(ctx);
 }
 
 int cmd_top_follow(int argc, char **argv)
@@ -238,7 +259,7 @@ int cmd_top_follow(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	struct top_live *t = calloc(1, sizeof(*t));
-	struct cli_event_hook hook;
+	struct cli_sink sink;
 	const char *config = NULL;
 	uint64_t v;
 	int c, rc;
@@ -296,9 +317,10 @@ int cmd_top_follow(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	hook.fn = top_hook;
-	hook.ctx = t;
-	rc = run_source(argc - optind, argv + optind, &hook);
+	sink.event = top_event;
+	sink.idle = top_idle;
+	sink.ctx = t;
+	rc = run_source(argc - optind, argv + optind, &sink);
 	t->cd.out.len = 0;
 	cli_top_print(t->cd.det, t->n, t->tables, t->json, &t->cd.out);
 	if (cli_flush_out(&t->cd.out) != 0)

@@ -85,7 +85,7 @@ int cmd_capture(int argc, char **argv)
 	return cli_capture_run(argc, argv, NULL);
 }
 
-int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook)
+int cli_capture_run(int argc, char **argv, const struct cli_sink *sink)
 {
 	static const struct option opts[] = {
 	    {"interface", required_argument, NULL, 'i'},
@@ -174,6 +174,10 @@ int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook)
 		fputs(capture_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (sink && (dir || json)) {
+		cli_err("capture: --store and --json belong to the checking command here");
+		return CLI_EXIT_USAGE;
+	}
 	sopt.on_bad = cli_bad_report;
 	sopt.on_bad_ctx = &bad;
 	ev = malloc(sizeof(*ev));
@@ -241,19 +245,22 @@ int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook)
 				rc = CLI_EXIT_RUNTIME;
 				break;
 			}
+			if (sink && sink->idle(sink->ctx) != 0) {
+				rc = CLI_EXIT_RUNTIME;
+				break;
+			}
+			last_flush = cli_now();
 		} else {
 			if (count && n >= count)
 				continue; /* past the count: drained, not shown */
 			n++;
 			ev_match_event(matcher, ev);
-			if (hook && (e = hook->fn(hook->ctx, ev)) != 0) {
-				cli_err("%s: detection stopped: %s", iface, dh_strerror(e));
-				rc = CLI_EXIT_RUNTIME;
-				break;
-			}
-			if (hook && !st)
-				continue;
-			if (st) {
+			if (sink) {
+				if (sink->event(sink->ctx, ev) != 0) {
+					rc = CLI_EXIT_RUNTIME;
+					break;
+				}
+			} else if (st) {
 				e = store_ingest_add(st, ev);
 				if (e != 0) {
 					cli_err("%s: store: %s", dir, dh_strerror(e));
@@ -275,8 +282,8 @@ int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook)
 		double now = cli_now();
 		/* Busy links never go idle: flush by time as well, so a
 		 * reader of the output sees events within FLUSH_SECONDS. */
-		if (out.len && now - last_flush >= FLUSH_SECONDS) {
-			if (cli_flush_out(&out) != 0) {
+		if ((out.len || sink) && now - last_flush >= FLUSH_SECONDS) {
+			if (cli_flush_out(&out) != 0 || (sink && sink->idle(sink->ctx) != 0)) {
 				rc = CLI_EXIT_RUNTIME;
 				break;
 			}
@@ -300,6 +307,8 @@ int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook)
 		}
 	}
 	if (cli_flush_out(&out) != 0 || out.err)
+		rc = CLI_EXIT_RUNTIME;
+	if (sink && rc == CLI_EXIT_OK && sink->idle(sink->ctx) != 0)
 		rc = CLI_EXIT_RUNTIME;
 	if (st && in_file) {
 		e = rc == CLI_EXIT_OK ? store_ingest_end(st) : store_ingest_checkpoint(st);
@@ -450,6 +459,8 @@ static int rebase(struct follower *w)
 	return session_begin(w, &pos);
 }
 
+static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *sink);
+
 /* Waits IDLE_MS, or less when a signal comes. */
 static void idle(void)
 {
@@ -458,10 +469,15 @@ static void idle(void)
 
 int cmd_follow(int argc, char **argv, int ingest)
 {
-	return cli_follow_run(argc, argv, ingest, NULL);
+	return follow_run(argc, argv, ingest, NULL);
 }
 
-int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hook *hook)
+int cli_follow_run(int argc, char **argv, const struct cli_sink *sink)
+{
+	return follow_run(argc, argv, 0, sink);
+}
+
+static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *sink)
 {
 	static const struct option opts[] = {
 	    {"follow", no_argument, NULL, 'W'},
@@ -529,6 +545,10 @@ int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hoo
 		return CLI_EXIT_USAGE;
 	}
 	w.path = argv[optind];
+	if (sink && (w.dir || json)) {
+		cli_err("--follow: --store and --json belong to the checking command here");
+		return CLI_EXIT_USAGE;
+	}
 	sopt.on_bad = cli_bad_report;
 	sopt.on_bad_ctx = &bad;
 	ev = malloc(sizeof(*ev));
@@ -621,16 +641,13 @@ int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hoo
 			ev_match_event(matcher, ev);
 			if (w.seen++ < w.skip)
 				continue;
-			if (hook && (e = hook->fn(hook->ctx, ev)) != 0) {
-				cli_err("%s: detection stopped: %s", w.path, dh_strerror(e));
-				rc = CLI_EXIT_RUNTIME;
-				break;
-			}
-			if (hook && !w.st) {
+			if (sink) {
 				w.stored++;
-				continue;
-			}
-			if (w.st) {
+				if (sink->event(sink->ctx, ev) != 0) {
+					rc = CLI_EXIT_RUNTIME;
+					break;
+				}
+			} else if (w.st) {
 				e = store_ingest_add(w.st, ev);
 				if (e != 0)
 					goto store_fail;
@@ -664,6 +681,10 @@ int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hoo
 			rc = CLI_EXIT_RUNTIME;
 			break;
 		}
+		if (sink && sink->idle(sink->ctx) != 0) {
+			rc = CLI_EXIT_RUNTIME;
+			break;
+		}
 		if (follow_pending(w.f) ||
 		    (w.unsaved &&
 		     (w.since_ckpt == 0 || cli_now() - last_ckpt >= CHECKPOINT_SECONDS))) {
@@ -683,6 +704,8 @@ int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hoo
 			goto store_fail;
 	}
 	if (cli_flush_out(&out) != 0 || out.err)
+		rc = CLI_EXIT_RUNTIME;
+	if (sink && rc == CLI_EXIT_OK && sink->idle(sink->ctx) != 0)
 		rc = CLI_EXIT_RUNTIME;
 	goto summary;
 store_fail:

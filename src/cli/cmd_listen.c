@@ -70,7 +70,7 @@ static const char usage[] =
     "  -h, --help         this text\n";
 
 struct listen_ctx {
-	const struct cli_event_hook *hook; /* NULL: none */
+	const struct cli_sink *sink; /* NULL: print or store */
 	struct ev_match *matcher;
 	struct store *store; /* NULL: print */
 	int json, quiet, tty, err;
@@ -94,14 +94,11 @@ static int on_event(void *ctx, struct ev_event *ev)
 	struct listen_ctx *l = ctx;
 
 	ev_match_event(l->matcher, ev);
-	if (l->hook) {
-		int e = l->hook->fn(l->hook->ctx, ev);
-		if (e != 0) {
+	if (l->sink) {
+		int e = l->sink->event(l->sink->ctx, ev);
+		if (e != 0)
 			l->err = e;
-			return e;
-		}
-		if (!l->store)
-			return 0;
+		return e;
 	}
 	if (l->store) {
 		int e = store_ingest_add(l->store, ev);
@@ -217,6 +214,8 @@ static int serve_direct(struct listen_ctx *l)
 		e = dtsock_run(l->sock, TICK_MS);
 		if (e == 0)
 			e = cli_flush_out(&l->out);
+		if (e == 0 && l->sink)
+			e = l->sink->idle(l->sink->ctx);
 		if (e != 0)
 			return e;
 		double now = cli_now();
@@ -296,7 +295,7 @@ int cmd_listen(int argc, char **argv)
 	return cli_listen_run(argc, argv, NULL);
 }
 
-int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook)
+int cli_listen_run(int argc, char **argv, const struct cli_sink *sink)
 {
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, 'u'},
@@ -319,7 +318,6 @@ int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook)
 	int ingesting = 0;
 
 	memset(&l, 0, sizeof(l));
-	l.hook = hook;
 	memset(&dec_st, 0, sizeof(dec_st));
 	dh_buf_init(&l.out);
 	pthread_mutex_init(&l.io_mu, NULL);
@@ -367,6 +365,11 @@ int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook)
 		fputs(usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (sink && (dir || l.json)) {
+		cli_err("listen: --store and --json belong to the checking command here");
+		return CLI_EXIT_USAGE;
+	}
+	l.sink = sink;
 	if (ev_match_new(&l.matcher, 0, 0) != 0) {
 		cli_err("out of memory");
 		return CLI_EXIT_RUNTIME;
@@ -439,6 +442,8 @@ int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook)
 		e = serve_direct(&l);
 	if (e == 0 && !l.store)
 		e = cli_flush_out(&l.out);
+	if (e == 0 && sink)
+		e = sink->idle(sink->ctx);
 	if (e == 0 && l.out.err)
 		e = l.out.err;
 	if (e == 0 && l.store) {

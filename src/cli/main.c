@@ -30,6 +30,10 @@ static const struct {
     {"top", cmd_top, "top talkers and seed 001's tables, like dnstop"},
     {"alert", cmd_alert, "stored findings through syslog, a hook, mail or a block list"},
     {"block", cmd_block, "a block list (nft, iptables) from the stored findings"},
+    {"nshist", cmd_nshist, "NS-record history and the direct-outbound DNS check (seed 003)"},
+    {"agent", cmd_agent, "the traceback agent beside a DNS server (seed 000)"},
+    {"demo", cmd_demo, "dnshound end to end on a generated network with bots, in a minute"},
+    {"trace", cmd_trace, "trace a spoofed attack back to its bots through the agents"},
     {"scenario", cmd_scenario, "labelled traffic: pcap, query log, dnstap and ground truth"},
 #ifdef DH_HAVE_SIM
     {"sim", cmd_sim, "traceback simulators: seed 000 Fig. 13 and Monte Carlo"},

@@ -1,0 +1,967 @@
+/*
+ * nshist.c - the NS-record history in memory: learning from responses
+ * (seed 003 sections 3.3 and 3.4, Fig. 2) and the constant-time check.
+ *
+ * Four tables, all open addressing or plain arrays, nothing allocated per
+ * message once they have grown:
+ *   - names: every zone, NS and query name interned once, so rows compare
+ *     names by pointer and a million rows do not hold a million copies of
+ *     "com.";
+ *   - rows: NS rows and answer rows in arrays, with a key table
+ *     (zname, nsfqdn, glue) -> newest row for merging;
+ *   - addresses: address -> newest glue row, the glue interval it covers,
+ *     and the first answer row, for the check;
+ *   - pending: NS names still waiting for an address, in arrival order
+ *     (a ring), found by name, closed once the glue window has passed.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nshist/nshist.h"
+#include "util/err.h"
+#include "util/hash.h"
+#include "wire/dns_text.h"
+
+#define ARENA_CHUNK (256 * 1024)
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct name_slot {
+	uint64_t hash;
+	const char *s; /* in the arena; NULL = empty slot */
+};
+
+struct row {
+	struct nshist_ns r;
+	uint32_t key_next;  /* older row of the same key, index + 1 */
+	uint32_t addr_next; /* older glue row of the same address, index + 1 */
+	uint8_t changed;
+};
+
+struct ans {
+	struct nshist_answer r;
+	uint8_t changed;
+};
+
+struct key_slot {
+	uint64_t hash;
+	uint32_t row; /* index + 1; 0 = empty */
+};
+
+/* One address of the check table. The newest glue interval is kept in
+ * the slot itself so that a check usually reads one cache line. */
+struct addr_slot {
+	uint8_t a[16];
+	uint8_t family; /* DH_AF_NONE = empty */
+	uint32_t chain; /* every glue row of the address, newest first, index + 1 */
+	uint32_t glue;  /* the row whose interval is cached, index + 1 */
+	uint32_t answer;
+	int64_t gstart, gend; /* the cached row's validity */
+};
+
+struct pend {
+	uint64_t older; /* seq + 1 of the next older entry in the bucket; 0 none */
+	uint64_t hash;
+	const char *zname, *nsfqdn, *qname;
+	uint32_t nsttl;
+	int64_t res_ns, query_ns;
+	uint16_t qid, qtype;
+	uint8_t found;
+};
+
+struct nshist {
+	struct nshist_config cfg;
+	struct arena_chunk *arena;
+	size_t arena_bytes;
+
+	struct name_slot *names;
+	size_t names_cap, names_n;
+
+	struct row *rows;
+	size_t rows_n, rows_cap;
+	struct ans *ans;
+	size_t ans_n, ans_cap;
+
+	struct key_slot *keys;
+	size_t keys_cap, keys_n;
+
+	struct addr_slot *addrs;
+	size_t addrs_cap, addrs_n;
+
+	struct pend *ring;
+	size_t ring_cap;     /* a power of two */
+	uint64_t head, tail; /* live entries are seq head .. tail-1 */
+	uint64_t *buckets;   /* seq + 1 of the newest entry per bucket */
+	size_t nbuckets;     /* == ring_cap */
+
+	struct nshist_stats st;
+	/* The time of the response being learned from, cut to the ms the
+	 * history file keeps (seed 003 keeps ms), so that learning the
+	 * same data again after a save and a load finds every row as it
+	 * was and changes nothing. */
+	int64_t t;
+};
+
+static int64_t ms_floor(int64_t ns)
+{
+	int64_t r = ns % 1000000;
+	return ns - (r < 0 ? r + 1000000 : r);
+}
+
+void nshist_config_init(struct nshist_config *cfg)
+{
+	cfg->glue_window_ns = 2 * NSHIST_SEC_NS;
+	cfg->grace_ns = 3600 * NSHIST_SEC_NS;
+	cfg->referrals = 1;
+}
+
+const char *nshist_src_name(unsigned src)
+{
+	switch (src) {
+	case NSHIST_SRC_NONE:
+		return "none";
+	case NSHIST_SRC_ADDITIONAL:
+		return "additional";
+	case NSHIST_SRC_LATER:
+		return "later-answer";
+	default:
+		return "?";
+	}
+}
+
+const char *nshist_verdict_name(unsigned v)
+{
+	static const char *const n[] = {"resolver", "registered", "indirect", "unknown"};
+	return v < 4 ? n[v] : "?";
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+static char *arena_alloc(struct nshist *h, size_t n)
+{
+	struct arena_chunk *c = h->arena;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->next = h->arena;
+		c->used = 0;
+		c->cap = cap;
+		h->arena = c;
+		h->arena_bytes += sizeof(*c) + cap;
+	}
+	char *p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static int names_grow(struct nshist *h)
+{
+	size_t cap = h->names_cap ? h->names_cap * 2 : 1024;
+	struct name_slot *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->names_cap; i++) {
+		if (!h->names[i].s)
+			continue;
+		size_t j = h->names[i].hash & (cap - 1);
+		while (t[j].s)
+			j = (j + 1) & (cap - 1);
+		t[j] = h->names[i];
+	}
+	free(h->names);
+	h->names = t;
+	h->names_cap = cap;
+	return 0;
+}
+
+/* Returns the interned copy of s[0..n), or NULL when out of memory. */
+static const char *intern(struct nshist *h, const char *s, size_t n)
+{
+	uint64_t hv = dh_hash64(s, n, 0x6e73);
+
+	if ((h->names_n + 1) * 4 > h->names_cap * 3 && names_grow(h) != 0)
+		return NULL;
+	size_t j = hv & (h->names_cap - 1);
+	while (h->names[j].s) {
+		if (h->names[j].hash == hv && strncmp(h->names[j].s, s, n) == 0 &&
+		    h->names[j].s[n] == '\0')
+			return h->names[j].s;
+		j = (j + 1) & (h->names_cap - 1);
+	}
+	char *p = arena_alloc(h, n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	h->names[j].hash = hv;
+	h->names[j].s = p;
+	h->names_n++;
+	return p;
+}
+
+/* 1 when name is zone or below it, at a label boundary. Both are
+ * lower-case presentation form with the trailing dot. */
+static int in_zone(const char *name, size_t nlen, const char *zone, size_t zlen)
+{
+	if (zlen == 1 && zone[0] == '.')
+		return 1;
+	if (nlen < zlen || memcmp(name + nlen - zlen, zone, zlen) != 0)
+		return 0;
+	if (nlen == zlen)
+		return 1;
+	/* The character before must be a label separator, not an escaped
+	 * dot inside a label ("a\.example.com."). */
+	size_t k = nlen - zlen;
+	return name[k - 1] == '.' && (k < 2 || name[k - 2] != '\\');
+}
+
+/* ---- rows and the address table ----------------------------------------- */
+
+static int64_t ttl_ns(uint32_t ttl)
+{
+	return (int64_t)ttl * NSHIST_SEC_NS;
+}
+
+/* Where a row's validity ends: glue for its TTL after the last sighting,
+ * a glue-less row for its NS TTL, plus the grace either way. */
+static int64_t row_end(const struct nshist *h, const struct nshist_ns *r)
+{
+	uint32_t ttl = r->glue.family != DH_AF_NONE ? r->glue_ttl : r->nsttl;
+	int64_t end = r->last_ns + ttl_ns(ttl);
+
+	return end > INT64_MAX - h->cfg.grace_ns ? INT64_MAX : end + h->cfg.grace_ns;
+}
+
+static uint64_t row_key(const char *zname, const char *nsfqdn, const struct dh_addr *glue)
+{
+	struct {
+		const char *z, *n;
+		uint8_t fam, a[16];
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	k.z = zname;
+	k.n = nsfqdn;
+	k.fam = glue->family;
+	memcpy(k.a, glue->a, 16);
+	return dh_hash64(&k, sizeof(k), 0x726f77);
+}
+
+static uint64_t addr_hash(const struct dh_addr *a)
+{
+	return dh_hash64(a->a, a->family == DH_AF_INET ? 4 : 16, a->family);
+}
+
+static int grow(void **p, size_t *cap, size_t elem, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 256;
+	while (c < need)
+		c *= 2;
+	void *q = realloc(*p, c * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static int keys_grow(struct nshist *h)
+{
+	size_t cap = h->keys_cap ? h->keys_cap * 2 : 1024;
+	struct key_slot *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->keys_cap; i++) {
+		if (!h->keys[i].row)
+			continue;
+		size_t j = h->keys[i].hash & (cap - 1);
+		while (t[j].row)
+			j = (j + 1) & (cap - 1);
+		t[j] = h->keys[i];
+	}
+	free(h->keys);
+	h->keys = t;
+	h->keys_cap = cap;
+	return 0;
+}
+
+static int addrs_grow(struct nshist *h)
+{
+	size_t cap = h->addrs_cap ? h->addrs_cap * 2 : 1024;
+	struct addr_slot *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->addrs_cap; i++) {
+		struct addr_slot *s = &h->addrs[i];
+		if (s->family == DH_AF_NONE)
+			continue;
+		struct dh_addr a;
+		a.family = s->family;
+		memcpy(a.a, s->a, 16);
+		size_t j = addr_hash(&a) & (cap - 1);
+		while (t[j].family != DH_AF_NONE)
+			j = (j + 1) & (cap - 1);
+		t[j] = *s;
+	}
+	free(h->addrs);
+	h->addrs = t;
+	h->addrs_cap = cap;
+	return 0;
+}
+
+static const struct addr_slot *addr_find(const struct nshist *h, const struct dh_addr *a)
+{
+	if (!h->addrs_cap || a->family == DH_AF_NONE)
+		return NULL;
+	size_t mask = h->addrs_cap - 1, j = addr_hash(a) & mask;
+	for (;;) {
+		const struct addr_slot *s = &h->addrs[j];
+		if (s->family == DH_AF_NONE)
+			return NULL;
+		if (s->family == a->family && memcmp(s->a, a->a, 16) == 0)
+			return s;
+		j = (j + 1) & mask;
+	}
+}
+
+/* The slot of a, created empty when missing; NULL when out of memory. */
+static struct addr_slot *addr_get(struct nshist *h, const struct dh_addr *a)
+{
+	if ((h->addrs_n + 1) * 4 > h->addrs_cap * 3 && addrs_grow(h) != 0)
+		return NULL;
+	size_t mask = h->addrs_cap - 1, j = addr_hash(a) & mask;
+	for (;;) {
+		struct addr_slot *s = &h->addrs[j];
+		if (s->family == DH_AF_NONE) {
+			memset(s, 0, sizeof(*s));
+			s->family = a->family;
+			memcpy(s->a, a->a, 16);
+			h->addrs_n++;
+			return s;
+		}
+		if (s->family == a->family && memcmp(s->a, a->a, 16) == 0)
+			return s;
+		j = (j + 1) & mask;
+	}
+}
+
+/* Keeps the slot's cached interval on the row that ends last. */
+static void addr_cache(struct nshist *h, struct addr_slot *s, uint32_t idx)
+{
+	const struct nshist_ns *r = &h->rows[idx].r;
+	int64_t end = row_end(h, r);
+
+	if (!s->glue || s->glue == idx + 1 || end >= s->gend) {
+		s->glue = idx + 1;
+		s->gstart = r->first_ns;
+		s->gend = end;
+	}
+}
+
+/*
+ * Records one sighting of (zname, nsfqdn, glue) at t: extends the row of
+ * that key whose validity covers t, or adds a row. Strings must be
+ * interned. Returns 0 or -ENOMEM.
+ */
+static int sight(struct nshist *h, const struct nshist_ns *in, int changed)
+{
+	int merge = changed;
+	uint64_t hv = row_key(in->zname, in->nsfqdn, &in->glue);
+	uint32_t ttl = in->glue.family != DH_AF_NONE ? in->glue_ttl : in->nsttl;
+	size_t j;
+
+	if ((h->keys_n + 1) * 4 > h->keys_cap * 3 && keys_grow(h) != 0)
+		return -ENOMEM;
+	j = hv & (h->keys_cap - 1);
+	while (h->keys[j].row) {
+		const struct nshist_ns *r = &h->rows[h->keys[j].row - 1].r;
+		if (h->keys[j].hash == hv && r->zname == in->zname && r->nsfqdn == in->nsfqdn &&
+		    dh_addr_equal(&r->glue, &in->glue))
+			break;
+		j = (j + 1) & (h->keys_cap - 1);
+	}
+	/* Every row of the key: the one whose validity (widened by the new
+	 * sighting's own TTL for sightings older than the row) covers it. */
+	for (uint32_t k = merge ? h->keys[j].row : 0; k; k = h->rows[k - 1].key_next) {
+		struct row *w = &h->rows[k - 1];
+		int64_t reach = ttl_ns(ttl) + h->cfg.grace_ns;
+		if (in->first_ns > row_end(h, &w->r) || in->last_ns + reach < w->r.first_ns)
+			continue;
+		int grew = 0;
+		if (in->first_ns < w->r.first_ns) {
+			/* An older sighting becomes the row's origin. */
+			w->r.first_ns = in->first_ns;
+			w->r.res_ns = in->res_ns;
+			w->r.src = in->src;
+			w->r.query_ns = in->query_ns;
+			w->r.query_id = in->query_id;
+			w->r.qtype = in->qtype;
+			w->r.qname = in->qname;
+			grew = 1;
+		}
+		if (in->last_ns > w->r.last_ns) {
+			w->r.last_ns = in->last_ns;
+			w->r.nsttl = in->nsttl;
+			w->r.glue_ttl = in->glue_ttl;
+			grew = 1;
+		}
+		if (grew) {
+			if (changed && !w->changed) {
+				w->changed = 1;
+				h->st.changed++;
+			}
+			if (w->r.glue.family != DH_AF_NONE) {
+				struct addr_slot *s = addr_get(h, &w->r.glue);
+				if (!s)
+					return -ENOMEM;
+				addr_cache(h, s, k - 1);
+			}
+		}
+		return 0;
+	}
+	if (h->rows_n >= UINT32_MAX - 1 ||
+	    grow((void **)&h->rows, &h->rows_cap, sizeof(*h->rows), h->rows_n + 1) != 0)
+		return -ENOMEM;
+	uint32_t idx = (uint32_t)h->rows_n;
+	struct row *w = &h->rows[idx];
+	struct addr_slot *s = NULL;
+	if (in->glue.family != DH_AF_NONE && !(s = addr_get(h, &in->glue)))
+		return -ENOMEM;
+	w->r = *in;
+	w->key_next = h->keys[j].row;
+	w->addr_next = 0;
+	w->changed = (uint8_t)(changed != 0);
+	h->st.changed += w->changed;
+	if (!h->keys[j].row)
+		h->keys_n++;
+	h->keys[j].hash = hv;
+	h->keys[j].row = idx + 1;
+	h->rows_n++;
+	if (s) {
+		/* Chain the row to its address: the check walks older rows
+		 * only when the cached one does not cover the query. */
+		w->addr_next = s->chain;
+		s->chain = idx + 1;
+		addr_cache(h, s, idx);
+	}
+	return 0;
+}
+
+int nshist_add_ns(struct nshist *h, const struct nshist_ns *row)
+{
+	struct nshist_ns r = *row;
+
+	r.zname = intern(h, row->zname, strlen(row->zname));
+	r.nsfqdn = intern(h, row->nsfqdn, strlen(row->nsfqdn));
+	r.qname = intern(h, row->qname ? row->qname : "", row->qname ? strlen(row->qname) : 0);
+	if (!r.zname || !r.nsfqdn || !r.qname)
+		return -ENOMEM;
+	return sight(h, &r, 0);
+}
+
+static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char *qname,
+                        size_t qlen, uint32_t ttl, int64_t t, int64_t last, int changed, int64_t id)
+{
+	struct addr_slot *s = addr_get(h, addr);
+
+	if (!s)
+		return -ENOMEM;
+	if (s->answer) {
+		struct ans *a = &h->ans[s->answer - 1];
+		int grew = 0;
+		if (t < a->r.first_ns) {
+			const char *q = intern(h, qname, qlen);
+			if (!q)
+				return -ENOMEM;
+			a->r.first_ns = t;
+			a->r.qname = q;
+			grew = 1;
+		}
+		if (last > a->r.last_ns) {
+			a->r.last_ns = last;
+			a->r.ttl = ttl;
+			grew = 1;
+		}
+		if (grew && changed && !a->changed) {
+			a->changed = 1;
+			h->st.changed++;
+		}
+		return 0;
+	}
+	if (h->ans_n >= UINT32_MAX - 1 ||
+	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
+		return -ENOMEM;
+	const char *q = intern(h, qname, qlen);
+	if (!q)
+		return -ENOMEM;
+	struct ans *a = &h->ans[h->ans_n];
+	a->r.addr = *addr;
+	a->r.qname = q;
+	a->r.ttl = ttl;
+	a->r.first_ns = t;
+	a->r.last_ns = last;
+	a->r.id = id;
+	a->changed = (uint8_t)(changed != 0);
+	h->st.changed += a->changed;
+	s->answer = (uint32_t)++h->ans_n;
+	return 0;
+}
+
+int nshist_add_answer(struct nshist *h, const struct nshist_answer *row)
+{
+	const char *q = row->qname ? row->qname : "";
+
+	return answer_sight(h, &row->addr, q, strlen(q), row->ttl, row->first_ns, row->last_ns, 0,
+	                    row->id);
+}
+
+/* ---- pending glue waits ------------------------------------------------- */
+
+static int ring_grow(struct nshist *h)
+{
+	size_t cap = h->ring_cap ? h->ring_cap * 2 : 1024;
+	struct pend *r = malloc(cap * sizeof(*r));
+	uint64_t *b = calloc(cap, sizeof(*b));
+
+	if (!r || !b) {
+		free(r);
+		free(b);
+		return -ENOMEM;
+	}
+	for (uint64_t s = h->head; s < h->tail; s++) {
+		struct pend *e = &r[s & (cap - 1)];
+		*e = h->ring[s & (h->ring_cap - 1)];
+		size_t bi = e->hash & (cap - 1);
+		e->older = b[bi];
+		b[bi] = s + 1;
+	}
+	free(h->ring);
+	free(h->buckets);
+	h->ring = r;
+	h->buckets = b;
+	h->ring_cap = cap;
+	h->nbuckets = cap;
+	return 0;
+}
+
+static int pend_add(struct nshist *h, const struct pend *p)
+{
+	if (h->tail - h->head == h->ring_cap && ring_grow(h) != 0)
+		return -ENOMEM;
+	uint64_t s = h->tail++;
+	struct pend *e = &h->ring[s & (h->ring_cap - 1)];
+	size_t bi = p->hash & (h->nbuckets - 1);
+
+	*e = *p;
+	e->older = h->buckets[bi];
+	h->buckets[bi] = s + 1;
+	return 0;
+}
+
+int nshist_settle(struct nshist *h, int64_t now_ns)
+{
+	while (h->head < h->tail) {
+		struct pend *e = &h->ring[h->head & (h->ring_cap - 1)];
+		if (now_ns != INT64_MAX && e->res_ns + h->cfg.glue_window_ns >= now_ns)
+			break;
+		if (!e->found) {
+			/* The seed's row with zname, nsttl and nsfqdn only. */
+			struct nshist_ns r;
+			memset(&r, 0, sizeof(r));
+			r.res_ns = r.first_ns = r.last_ns = e->res_ns;
+			r.zname = e->zname;
+			r.nsfqdn = e->nsfqdn;
+			r.nsttl = e->nsttl;
+			r.src = NSHIST_SRC_NONE;
+			r.query_ns = e->query_ns;
+			r.query_id = e->qid;
+			r.qtype = e->qtype;
+			r.qname = e->qname;
+			h->st.glue_missing++;
+			int rc = sight(h, &r, 1);
+			if (rc != 0)
+				return rc;
+		}
+		h->head++;
+	}
+	return 0;
+}
+
+/* ---- learning ------------------------------------------------------------ */
+
+/* The address in an A or AAAA record, from the wire or the text. */
+static int rr_addr(const struct dns_msg *m, const struct dns_rr *rr, struct dh_addr *a)
+{
+	if (m->wire) {
+		if (rr->type == DNS_T_A && rr->rdlen == 4) {
+			dh_addr_set4(a, m->wire + rr->rdata);
+			return 0;
+		}
+		if (rr->type == DNS_T_AAAA && rr->rdlen == 16) {
+			dh_addr_set6(a, m->wire + rr->rdata);
+			return 0;
+		}
+		return DH_EMALFORMED;
+	}
+	if (!rr->data_text || dh_addr_parse(a, rr->data_text) != 0)
+		return DH_EMALFORMED;
+	return (rr->type == DNS_T_A) == (a->family == DH_AF_INET) ? 0 : DH_EMALFORMED;
+}
+
+/* 1 when the record's owner is the question's name. On the wire the
+ * owner is nearly always a pointer to offset 12, where the question's
+ * name starts; anything else is rendered and compared. */
+static int owner_is_qname(const struct dns_msg *m, const struct dns_rr *rr)
+{
+	char buf[DNS_NAME_TEXT_MAX];
+
+	if (m->wire && (size_t)rr->owner + 1 < m->wire_len && m->wire[rr->owner] == 0xc0 &&
+	    m->wire[rr->owner + 1] == 12)
+		return 1;
+	int n = dns_rr_owner_text(m, rr, buf, sizeof(buf));
+	return n >= 0 && (size_t)n == m->qname_len && memcmp(buf, m->qname, (size_t)n) == 0;
+}
+
+/* An A/AAAA answer for a name whose NS response is waiting for glue:
+ * every waiting entry of that name gets this address as glue. Returns 1
+ * when the address became glue, 0 when nobody waited, or -ENOMEM. */
+static int glue_later(struct nshist *h, const struct ev_event *ev, uint64_t qhash,
+                      const struct dh_addr *a, uint32_t ttl)
+{
+	int used = 0;
+
+	if (h->head == h->tail)
+		return 0;
+	for (uint64_t b = h->buckets[qhash & (h->nbuckets - 1)]; b;) {
+		uint64_t s = b - 1;
+		if (s < h->head)
+			break;
+		struct pend *e = &h->ring[s & (h->ring_cap - 1)];
+		b = e->older;
+		if (e->hash != qhash || strcmp(e->nsfqdn, ev->msg.qname) != 0)
+			continue;
+		if (h->t < e->res_ns || h->t - e->res_ns > h->cfg.glue_window_ns)
+			continue;
+		struct nshist_ns r;
+		r.res_ns = e->res_ns;
+		r.zname = e->zname;
+		r.nsttl = e->nsttl;
+		r.nsfqdn = e->nsfqdn;
+		r.glue_ttl = ttl;
+		r.glue = *a;
+		r.src = NSHIST_SRC_LATER;
+		r.first_ns = r.last_ns = h->t;
+		r.query_ns = e->query_ns;
+		r.query_id = e->qid;
+		r.qtype = e->qtype;
+		r.qname = e->qname;
+		r.id = 0;
+		int rc = sight(h, &r, 1);
+		if (rc != 0)
+			return rc;
+		if (!e->found)
+			h->st.glue_later++;
+		e->found = 1;
+		used = 1;
+	}
+	return used;
+}
+
+/* The NS records of one response: glue from the additional section when
+ * in bailiwick, else a wait for a later answer. */
+static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qname_i)
+{
+	const struct dns_msg *m = &ev->msg;
+	char zbuf[DNS_NAME_TEXT_MAX], nbuf[DNS_NAME_TEXT_MAX], obuf[DNS_NAME_TEXT_MAX];
+	/* Owners of the additional address records, rendered once. */
+	const char *owner[DNS_RR_MAX];
+	int rc;
+
+	memset(owner, 0, sizeof(owner));
+	for (unsigned i = 0; i < m->rr_count; i++) {
+		const struct dns_rr *ns = &m->rr[i];
+		if (ns->type != DNS_T_NS || ns->rclass != 1 ||
+		    (ns->section != DNS_SEC_ANSWER && ns->section != DNS_SEC_AUTHORITY))
+			continue;
+		if (ns->section == DNS_SEC_AUTHORITY && !(m->flags & DNS_FLAG_AA) &&
+		    !h->cfg.referrals)
+			continue;
+		int zl = dns_rr_owner_text(m, ns, zbuf, sizeof(zbuf));
+		int nl = dns_rr_data_text(m, ns, nbuf, sizeof(nbuf));
+		if (zl <= 0 || nl <= 0)
+			continue;
+		/* Only a zone that holds the query name: a resolver follows no
+		 * other NS records, and a forged response must not register a
+		 * name server for a zone it was not asked about. */
+		if (!in_zone(m->qname, m->qname_len, zbuf, (size_t)zl)) {
+			h->st.ns_ignored++;
+			continue;
+		}
+		h->st.ns_records++;
+		if (!*qname_i && !(*qname_i = intern(h, m->qname, m->qname_len)))
+			return -ENOMEM;
+		const char *z = intern(h, zbuf, (size_t)zl);
+		const char *n = intern(h, nbuf, (size_t)nl);
+		if (!z || !n)
+			return -ENOMEM;
+		int in_bw = in_zone(n, (size_t)nl, z, (size_t)zl), found = 0;
+		for (unsigned k = 0; k < m->rr_count; k++) {
+			const struct dns_rr *g = &m->rr[k];
+			struct dh_addr a;
+			if (g->section != DNS_SEC_ADDITIONAL ||
+			    (g->type != DNS_T_A && g->type != DNS_T_AAAA) || g->rclass != 1)
+				continue;
+			if (!owner[k]) {
+				int ol = dns_rr_owner_text(m, g, obuf, sizeof(obuf));
+				if (ol <= 0)
+					continue;
+				if (!(owner[k] = intern(h, obuf, (size_t)ol)))
+					return -ENOMEM;
+			}
+			if (owner[k] != n || rr_addr(m, g, &a) != 0)
+				continue;
+			if (!in_bw) {
+				/* Out of bailiwick: resolvers do not trust it. */
+				h->st.glue_out_of_bailiwick++;
+				continue;
+			}
+			struct nshist_ns r;
+			r.res_ns = r.first_ns = r.last_ns = h->t;
+			r.zname = z;
+			r.nsttl = ns->ttl;
+			r.nsfqdn = n;
+			r.glue_ttl = g->ttl;
+			r.glue = a;
+			r.src = NSHIST_SRC_ADDITIONAL;
+			r.query_ns = ev->rtt_ns >= 0 ? ms_floor(ev->ts_ns - ev->rtt_ns) : -1;
+			r.query_id = m->id;
+			r.qtype = m->qtype;
+			r.qname = *qname_i;
+			r.id = 0;
+			if ((rc = sight(h, &r, 1)) != 0)
+				return rc;
+			h->st.glue_additional++;
+			found = 1;
+		}
+		if (found)
+			continue;
+		struct pend p;
+		memset(&p, 0, sizeof(p));
+		p.hash = dh_hash64(n, (size_t)nl, 0x70);
+		p.zname = z;
+		p.nsfqdn = n;
+		p.qname = *qname_i;
+		p.nsttl = ns->ttl;
+		p.res_ns = h->t;
+		p.query_ns = ev->rtt_ns >= 0 ? ms_floor(ev->ts_ns - ev->rtt_ns) : -1;
+		p.qid = m->id;
+		p.qtype = m->qtype;
+		if ((rc = pend_add(h, &p)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int nshist_learn(struct nshist *h, const struct ev_event *ev)
+{
+	const struct dns_msg *m = &ev->msg;
+	const char *qname_i = NULL;
+	int rc, any_ns = 0, any_addr = 0;
+
+	if (!dns_msg_is_response(m) || !m->has_question || dns_msg_opcode(m) != 0)
+		return 0;
+	h->st.responses++;
+	h->t = ms_floor(ev->ts_ns);
+	if (h->head != h->tail && (rc = nshist_settle(h, h->t)) != 0)
+		return rc;
+	if (dns_msg_rcode(m) != 0)
+		return 0;
+	for (unsigned i = 0; i < m->rr_count; i++) {
+		unsigned t = m->rr[i].type;
+		any_ns |= t == DNS_T_NS;
+		any_addr |= (t == DNS_T_A || t == DNS_T_AAAA) && m->rr[i].section == DNS_SEC_ANSWER;
+	}
+	if (any_ns && (rc = learn_ns(h, ev, &qname_i)) != 0)
+		return rc;
+	if (!any_addr)
+		return 0;
+	uint64_t qhash = dh_hash64(m->qname, m->qname_len, 0x70);
+	for (unsigned i = 0; i < m->rr_count; i++) {
+		const struct dns_rr *rr = &m->rr[i];
+		struct dh_addr a;
+		if (rr->section != DNS_SEC_ANSWER ||
+		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || rr->rclass != 1 ||
+		    rr_addr(m, rr, &a) != 0)
+			continue;
+		if (h->head != h->tail && owner_is_qname(m, rr)) {
+			rc = glue_later(h, ev, qhash, &a, rr->ttl);
+			if (rc < 0)
+				return rc;
+			if (rc == 1)
+				continue; /* glue, not an ordinary answer */
+		}
+		rc = answer_sight(h, &a, m->qname, m->qname_len, rr->ttl, h->t, h->t, 1, 0);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- the check ------------------------------------------------------------ */
+
+void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
+                  struct nshist_why *why)
+{
+	const struct addr_slot *s = addr_find(h, server);
+
+	memset(why, 0, sizeof(*why));
+	why->verdict = NSHIST_UNKNOWN;
+	if (!s)
+		return;
+	if (s->glue && s->gstart <= ts_ns && ts_ns <= s->gend) {
+		why->verdict = NSHIST_REGISTERED;
+		why->ns = &h->rows[s->glue - 1].r;
+		return;
+	}
+	const struct nshist_ns *expired = NULL;
+	int later = 0;
+	for (uint32_t k = s->chain; k; k = h->rows[k - 1].addr_next) {
+		const struct nshist_ns *r = &h->rows[k - 1].r;
+		if (r->first_ns > ts_ns) {
+			later = 1;
+			continue;
+		}
+		if (ts_ns <= row_end(h, r)) {
+			why->verdict = NSHIST_REGISTERED;
+			why->ns = r;
+			return;
+		}
+		if (!expired || r->last_ns > expired->last_ns)
+			expired = r;
+	}
+	if (s->answer) {
+		const struct nshist_answer *a = &h->ans[s->answer - 1].r;
+		if (a->first_ns <= ts_ns) {
+			why->verdict = NSHIST_INDIRECT;
+			why->answer = a;
+			return;
+		}
+		later = 1;
+		if (!expired)
+			why->answer = a;
+	}
+	why->ns = expired;
+	why->expired = expired != NULL;
+	if (!expired && later) {
+		why->later = 1;
+		if (!why->answer && s->glue)
+			why->ns = &h->rows[s->glue - 1].r;
+	}
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+int nshist_new(struct nshist **out, const struct nshist_config *cfg)
+{
+	struct nshist *h;
+
+	*out = NULL;
+	if (cfg && (cfg->glue_window_ns < 0 || cfg->grace_ns < 0))
+		return DH_EUSAGE;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	if (cfg)
+		h->cfg = *cfg;
+	else
+		nshist_config_init(&h->cfg);
+	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0) {
+		nshist_free(h);
+		return -ENOMEM;
+	}
+	*out = h;
+	return 0;
+}
+
+void nshist_free(struct nshist *h)
+{
+	if (!h)
+		return;
+	while (h->arena) {
+		struct arena_chunk *c = h->arena;
+		h->arena = c->next;
+		free(c);
+	}
+	free(h->names);
+	free(h->rows);
+	free(h->ans);
+	free(h->keys);
+	free(h->addrs);
+	free(h->ring);
+	free(h->buckets);
+	free(h);
+}
+
+void nshist_stats(const struct nshist *h, struct nshist_stats *st)
+{
+	*st = h->st;
+	st->ns_rows = h->rows_n;
+	st->answer_rows = h->ans_n;
+	st->addresses = h->addrs_n;
+	st->bytes = sizeof(*h) + h->arena_bytes + h->names_cap * sizeof(*h->names) +
+	            h->rows_cap * sizeof(*h->rows) + h->ans_cap * sizeof(*h->ans) +
+	            h->keys_cap * sizeof(*h->keys) + h->addrs_cap * sizeof(*h->addrs) +
+	            h->ring_cap * (sizeof(*h->ring) + sizeof(*h->buckets));
+}
+
+int nshist_each(const struct nshist *h, int changed_only,
+                int (*cb)(void *ctx, const struct nshist_ns *row),
+                int (*ans_cb)(void *ctx, const struct nshist_answer *row), void *ctx)
+{
+	int rc;
+
+	for (size_t i = 0; cb && i < h->rows_n; i++)
+		if ((!changed_only || h->rows[i].changed) && (rc = cb(ctx, &h->rows[i].r)) != 0)
+			return rc;
+	for (size_t i = 0; ans_cb && i < h->ans_n; i++)
+		if ((!changed_only || h->ans[i].changed) && (rc = ans_cb(ctx, &h->ans[i].r)) != 0)
+			return rc;
+	return 0;
+}
+
+int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row),
+                         int (*ans_cb)(void *ctx, struct nshist_answer *row), void *ctx)
+{
+	int rc;
+
+	for (size_t i = 0; cb && i < h->rows_n; i++)
+		if (h->rows[i].changed && (rc = cb(ctx, &h->rows[i].r)) != 0)
+			return rc;
+	for (size_t i = 0; ans_cb && i < h->ans_n; i++)
+		if (h->ans[i].changed && (rc = ans_cb(ctx, &h->ans[i].r)) != 0)
+			return rc;
+	return 0;
+}
+
+void nshist_clear_changed(struct nshist *h)
+{
+	for (size_t i = 0; i < h->rows_n; i++)
+		h->rows[i].changed = 0;
+	for (size_t i = 0; i < h->ans_n; i++)
+		h->ans[i].changed = 0;
+	h->st.changed = 0;
+}
