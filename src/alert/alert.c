@@ -175,7 +175,8 @@ int alert_emit(struct alert *a, const struct store_finding *f, struct dh_buf *ou
 		r = line.err ? line.err
 		             : alert__run_hook(a->cfg.hook, line.data, line.len,
 		                               ALERT_CHILD_TIMEOUT_S * 1000);
-		line.len--;
+		if (!line.err)
+			line.len--; /* the mail below takes the line without it */
 		a->st.hooks_run++;
 		if (r < 0) {
 			a->st.hook_failures++;
@@ -183,7 +184,8 @@ int alert_emit(struct alert *a, const struct store_finding *f, struct dh_buf *ou
 		}
 	}
 	if (a->cfg.mail_to) {
-		r = alert__mail(a->cfg.sendmail, a->cfg.mail_to, f, line.data, line.len);
+		r = line.err ? line.err
+		             : alert__mail(a->cfg.sendmail, a->cfg.mail_to, f, line.data, line.len);
 		if (r < 0) {
 			a->st.mail_failures++;
 			rc = rc ? rc : r;

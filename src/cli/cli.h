@@ -160,6 +160,7 @@ int cmd_scenario(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_findings(int argc, char **argv);
 int cmd_top(int argc, char **argv);

@@ -29,6 +29,7 @@ static const struct {
     {"findings", cmd_findings, "list the stored findings"},
     {"top", cmd_top, "top talkers and seed 001's tables, like dnstop"},
     {"alert", cmd_alert, "stored findings through syslog, a hook, mail or a block list"},
+    {"report", cmd_report, "one self-contained HTML report: statistics, findings, charts"},
     {"block", cmd_block, "a block list (nft, iptables) from the stored findings"},
     {"nshist", cmd_nshist, "NS-record history and the direct-outbound DNS check (seed 003)"},
     {"agent", cmd_agent, "the traceback agent beside a DNS server (seed 000)"},
