@@ -186,6 +186,9 @@ struct detect_obs;
 struct detect_ops {
 	const char *name;
 	int (*init)(void **ctx, struct detect *d);
+	/* Optional (NULL): told the event's hashes before the engine's own
+	 * table work, so a detector can prefetch what feed will touch. */
+	void (*prefetch)(void *ctx, const struct detect_obs *obs);
 	/* One event, with what the engine worked out about it (obs) and the
 	 * client's entry in each window table. */
 	int (*feed)(void *ctx, const struct detect_obs *obs);

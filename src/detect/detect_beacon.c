@@ -34,7 +34,6 @@
 #include <string.h>
 
 #include "detect/detect_int.h"
-#include "util/hash.h"
 
 struct pair {
 	uint64_t key; /* hash of client and name; 0 = empty */
@@ -108,6 +107,23 @@ static struct pair *lookup(struct beacon *b, uint64_t key)
 	return victim;
 }
 
+static uint64_t pair_key(const struct detect_obs *obs)
+{
+	/* Both hashes are there already: mix them (a multiply-xorshift
+	 * round) rather than hash the address again. */
+	uint64_t key = (obs->client_hash ^ (obs->name_hash * 0x9e3779b97f4a7c15ull) ^ obs->qt) *
+	               0xbf58476d1ce4e5b9ull;
+	return (key ^ (key >> 31)) | 1;
+}
+
+static void b_prefetch(void *ctx, const struct detect_obs *obs)
+{
+	struct beacon *b = ctx;
+
+	if (obs->query)
+		__builtin_prefetch(&b->slots[pair_key(obs) & b->mask]);
+}
+
 static int b_feed(void *ctx, const struct detect_obs *obs)
 {
 	struct beacon *b = ctx;
@@ -118,7 +134,7 @@ static int b_feed(void *ctx, const struct detect_obs *obs)
 
 	if (!obs->query || obs->name_allowed || b->d->kind_win[DETECT_K_BEACON] < 0)
 		return 0;
-	key = dh_hash64(obs->client, sizeof(*obs->client), obs->name_hash ^ obs->qt) | 1;
+	key = pair_key(obs);
 	p = lookup(b, key);
 	if (p->last == 0) {
 		p->last = obs->ev->ts_ns;
@@ -157,6 +173,7 @@ static int b_feed(void *ctx, const struct detect_obs *obs)
 const struct detect_ops detect_beacon_ops = {
     .name = "beacon",
     .init = b_init,
+    .prefetch = b_prefetch,
     .feed = b_feed,
     .close = NULL,
     .free = b_free,

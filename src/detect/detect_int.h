@@ -67,6 +67,11 @@ static inline uint64_t detect__ss_floor(const struct detect_ss *ss)
 	                                                                          ss->item_size))
 	                             ->count;
 }
+/* The hash detect__ss_add() uses, and the same addition with it given
+ * (callers that hash the key anyway). */
+uint64_t detect__ss_hash(const void *key, size_t len);
+struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, size_t len,
+                                        uint64_t h, uint64_t inc, int *created);
 /* The item of key, or NULL. */
 struct detect_ss_item *detect__ss_find(const struct detect_ss *ss, const void *key, size_t len);
 static inline void *detect__ss_payload(struct detect_ss_item *it)
@@ -129,15 +134,17 @@ struct detect_obs {
 	const char *name; /* the qname (presentation form, trailing dot) */
 	size_t name_len;
 	uint64_t name_hash;                      /* dh_hash64 of the name */
+	uint64_t client_hash;                    /* detect__ss_hash() of the client's address */
 	struct detect_client *c[DETECT_WIN_MAX]; /* the client's entry per window */
 };
 
-#define DETECT_SERIES_MAX  8760
-#define DETECT_PEAKS_MAX   1024
-#define DETECT_HEAD_CAP    256
-#define DETECT_TOPN_CAP    256
-#define DETECT_ENT_BUCKETS 65536
-#define DETECT_SERVERS_MAX 4096
+#define DETECT_SERIES_MAX   8760
+#define DETECT_PEAKS_MAX    1024
+#define DETECT_HEAD_CAP     256
+#define DETECT_TOPN_CAP     256
+#define DETECT_ENT_BUCKETS  65536
+#define DETECT_HEAD_BUCKETS 8192 /* per head length: 32 kB, cache-resident */
+#define DETECT_SERVERS_MAX  4096
 
 struct detect_det {
 	const struct detect_ops *ops;
@@ -162,6 +169,8 @@ struct detect {
 	struct dh_addr servers[DETECT_SERVERS_MAX];
 	uint8_t server_used[DETECT_SERVERS_MAX];
 	unsigned nservers;
+	uint64_t server_bloom[64];  /* a bit per address hash: most clients are no server */
+	struct dh_addr last_server; /* the last answering address marked */
 
 	/* The open statistics window's global counts. */
 	struct detect_point cur;
@@ -180,7 +189,7 @@ struct detect {
 
 	/* Run-wide tables. */
 	struct detect_ss head[5];
-	uint32_t *head_bucket; /* 5 x DETECT_ENT_BUCKETS prefilter counts; owned */
+	uint32_t *head_bucket; /* 5 x DETECT_HEAD_BUCKETS prefilter counts; owned */
 	uint64_t kw_count[DETECT_KEYWORDS_MAX];
 	uint8_t kw_len[DETECT_KEYWORDS_MAX];
 
@@ -190,9 +199,10 @@ struct detect {
 	int64_t last_ts;
 };
 
-/* The client entry of window w for addr (created if missing). */
+/* The client entry of window w for addr (created if missing); h is
+ * detect__ss_hash() of addr. */
 struct detect_client *detect__client(struct detect *d, unsigned w, const struct dh_addr *addr,
-                                     int64_t ts_ns, uint64_t inc);
+                                     uint64_t h, int64_t ts_ns, uint64_t inc);
 
 /* Adds inc to kind's counter of obs's client (or of host, when not NULL:
  * the host a signal names, as outside-in does), keeps name as a sample,
@@ -206,8 +216,9 @@ int detect__count(struct detect *d, const struct detect_obs *obs, unsigned kind,
 int detect__score(struct detect *d, const struct detect_obs *obs, unsigned kind, uint32_t value,
                   double period_s, const char *name, size_t name_len);
 
-/* 1 when addr is a server (configured or seen answering). */
-int detect__is_server(const struct detect *d, const struct dh_addr *addr);
+/* 1 when addr is a server (configured or seen answering); h is
+ * detect__ss_hash() of addr. */
+int detect__is_server(const struct detect *d, const struct dh_addr *addr, uint64_t h);
 
 /* Linear-counting bitmap of 256 bits: set and estimate. */
 static inline void detect__bm_set(uint64_t bm[4], uint64_t h)
