@@ -452,15 +452,22 @@ static int host_allowed(const struct detect *d, unsigned kind, const struct dh_a
 	return 0;
 }
 
-static void add_sample(struct detect_client *c, unsigned kind, const char *name, size_t n)
+/* Keeps name as one of kind's sample names. The four slots go to the
+ * kinds that come near a level: a kind starts keeping samples at half
+ * its candidate level, up to three, and when the slots are full it takes
+ * one from the kind that has the most (leaving every kind at least one),
+ * so the evidence of each finding names what made it. */
+static void add_sample(const struct detect *d, struct detect_client *c, unsigned kind,
+                       const char *name, size_t n)
 {
-	unsigned have = 0, slot;
+	unsigned have = 0, per[DETECT_K_COUNT] = {0}, slot = DETECT_SAMPLES;
 
-	if (!name)
+	if (!name || (uint64_t)c->cnt[kind] * 2 < d->cfg->kind[kind].level[0])
 		return;
 	if (n >= DETECT_SAMPLE_LEN)
 		n = DETECT_SAMPLE_LEN - 1;
 	for (unsigned i = 0; i < c->nsample; i++) {
+		per[c->sample_kind[i]]++;
 		if (c->sample_kind[i] != kind)
 			continue;
 		if (strncmp(c->sample[i], name, n) == 0 && c->sample[i][n] == '\0')
@@ -472,11 +479,17 @@ static void add_sample(struct detect_client *c, unsigned kind, const char *name,
 	if (c->nsample < DETECT_SAMPLES) {
 		slot = c->nsample++;
 	} else {
-		/* Full of other kinds' samples: take the last slot. */
-		slot = DETECT_SAMPLES - 1;
+		unsigned most = 1;
+		for (unsigned i = 0; i < DETECT_SAMPLES; i++) {
+			unsigned k = c->sample_kind[i];
+			if (k != kind && per[k] > most && per[k] > have + 1) {
+				most = per[k];
+				slot = i;
+			}
+		}
+		if (slot == DETECT_SAMPLES)
+			return;
 	}
-	if (n >= DETECT_SAMPLE_LEN)
-		n = DETECT_SAMPLE_LEN - 1;
 	memcpy(c->sample[slot], name, n);
 	c->sample[slot][n] = '\0';
 	c->sample_kind[slot] = (uint8_t)kind;
@@ -517,7 +530,7 @@ int detect__count(struct detect *d, const struct detect_obs *obs, unsigned kind,
 	if (!c)
 		return 0;
 	c->cnt[kind] += inc;
-	add_sample(c, kind, name, name_len);
+	add_sample(d, c, kind, name, name_len);
 	return check_level(d, kind, &d->win[wi], c);
 }
 
@@ -534,7 +547,7 @@ int detect__score(struct detect *d, const struct detect_obs *obs, unsigned kind,
 		return 0;
 	c->cnt[kind] = value;
 	c->beacon_period_s = period_s;
-	add_sample(c, kind, name, name_len);
+	add_sample(d, c, kind, name, name_len);
 	return check_level(d, kind, &d->win[wi], c);
 }
 
