@@ -89,7 +89,7 @@ case "$skip" in *,capture,*) ;; *)
 	timed decode-count "$d decode --count $f"
 	printf '%-14s %8s %8s %14s\n' command "wall s" "cpu s" "messages/CPU-s"
 	while read -r name wall cpu; do
-		awk -v n="$name" -v w="$wall" -v c="$cpu" -v m="$msgs" 'BEGIN { printf "%-14s %8.2f %8.2f %14.0f\n", n, w, c, c > 0 ? m / c : 0 }'
+		awk -v n="$name" -v w="$wall" -v c="$cpu" -v m="$msgs" 'BEGIN { printf "%-14s %8.2f %8.2f %14.0f\n", n, w, c, (c > 0 ? m / c : 0) }'
 	done < "$tmp/res"
 	dt=$(awk '$1 == "dnstop" { print $3 }' "$tmp/res")
 	de=$(awk '$1 == "detect" { print $3 }' "$tmp/res")
