@@ -177,6 +177,11 @@ void detect_counters(const struct detect *d, struct detect_counters *out);
  */
 void detect_json_str(struct dh_buf *out, const char *s, size_t n);
 
+/* 1 when the registered label of name (n octets) looks generated: 10 or
+ * more letters and digits, under 30% vowels, a run of 4 consonants
+ * (detect_dga.c; the DGA detector's rule for inputs without answers). */
+int detect_generated(const char *name, size_t n);
+
 /* The detectors' interface. Internal to the layer: every detector is
  * one of these, listed in detect.c. */
 struct detect_client;

@@ -7,8 +7,12 @@
  *
  * Score: NXDOMAIN answers to the client in the window, counted only
  * while they are at least min_share of its queries (default 5%: a
- * benign host's typos are a fraction of a percent). Needs answers:
- * captures and dnstap have them, query logs do not (doc/detect.md).
+ * benign host's typos are a fraction of a percent). Captures and dnstap
+ * have the answers; query logs do not, and until the input has shown an
+ * answer the detector counts instead the queries for names that look
+ * generated (detect_generated(): a registered label of 10 or more
+ * letters and digits, under 30% vowels, with a run of 4 consonants),
+ * which most random strings are and words and brand names are not.
  * NXDOMAIN for IP literals and reverse names does not count.
  */
 #include <stdlib.h>
@@ -35,11 +39,56 @@ static void g_free(void *ctx)
 	free(ctx);
 }
 
+/* The label under the top-level one ("example" of "www.example.com."). */
+static void registered_label(const char *name, size_t n, const char **lab, size_t *len)
+{
+	size_t end = n, dots = 0, i;
+
+	if (end && name[end - 1] == '.')
+		end--;
+	for (i = end; i > 0; i--) {
+		if (name[i - 1] == '.' && ++dots == 2)
+			break;
+	}
+	*lab = name + i;
+	*len = 0;
+	while (i + *len < end && name[i + *len] != '.')
+		(*len)++;
+}
+
+int detect_generated(const char *name, size_t n)
+{
+	const char *lab;
+	size_t len, vowels = 0, run = 0, best = 0;
+
+	registered_label(name, n, &lab, &len);
+	if (len < 10)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = lab[i];
+		int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			return 0;
+		vowels += (size_t)vowel;
+		run = vowel ? 0 : run + 1;
+		if (run > best)
+			best = run;
+	}
+	return vowels * 10 < len * 3 && best >= 4;
+}
+
 static int g_feed(void *ctx, const struct detect_obs *obs)
 {
 	struct dga *g = ctx;
 	int wi = g->d->kind_win[DETECT_K_DGA];
 
+	/* Query logs: no answer seen yet, so judge the names themselves. */
+	if (obs->query && g->d->counters.answers == 0 && !obs->name_allowed && wi >= 0 &&
+	    obs->qt != DETECT_QT_PTR && detect_generated(obs->name, obs->name_len)) {
+		if (obs->c[wi])
+			detect__bm_set(obs->c[wi]->aux_bm, obs->name_hash);
+		return detect__count(g->d, obs, DETECT_K_DGA, NULL, 1, obs->name, obs->name_len);
+	}
 	if (obs->query || !obs->nxdomain || obs->name_allowed || wi < 0)
 		return 0;
 	/* IP literals (a worm's, seed 001) and reverse names fail as well,
