@@ -22,10 +22,13 @@
 #    synthetic store (taskset to one core), CPU seconds and events per
 #    CPU-second.
 # 3. Live: the dnstap of a generated scenario (2000 clients, one hour)
-#    replayed with fstrm_replay into `dnshound listen --store` and into
-#    `dnshound detect --follow -- listen --store` (the same loop with the
-#    detectors hooked in): the same frames at the same rate, so the
-#    listener's CPU seconds (GNU time, user + system) compare directly.
+#    replayed with fstrm_replay into `dnshound listen --store` (A) and
+#    into `dnshound detect --follow -- listen` (B: the same loop, events
+#    to the detectors instead of the store), the same frames at the same
+#    rate; the listeners' CPU seconds (GNU time, user + system). A sink
+#    replaces the store in listen's loop, so detection's own cost is B
+#    minus decoding the same file (`decode --count`, D), and what
+#    continuous detection adds to `listen --store` is (B - D) / A.
 #
 # Times are bash's (user + system, children included); the page cache is
 # warmed with cat before timing. Scratch files go to mktemp -d (TMPDIR)
@@ -121,7 +124,7 @@ case "$skip" in *,listen,*) ;; *)
 			if [ "$mode" = listen ]; then
 				set -- "$dnshound" listen --socket "$sock" --store "$tmp/ls" -q
 			else
-				set -- "$dnshound" detect --follow --store "$tmp/ls" -- listen --socket "$sock" --store "$tmp/ls" -q
+				set -- "$dnshound" detect --follow --store "$tmp/ls" -- listen --socket "$sock" -q
 			fi
 			/usr/bin/time -f '%U %S' -o "$tmp/t" "$@" > /dev/null 2> "$tmp/err" &
 			tpid=$!
@@ -137,9 +140,12 @@ case "$skip" in *,listen,*) ;; *)
 		done
 	done
 	frames=$("$dnshound" decode --count "$dt" | awk '{ print $4 }')
+	: > "$tmp/res"
+	timed decode "$d decode --count $(printf '%q' "$dt")"
+	read -r _ _ dc < "$tmp/res"
 	l=$(awk '$1 == "listen" { print $2 }' "$tmp/live" | median)
 	dd=$(awk '$1 == "detect" { print $2 }' "$tmp/live" | median)
-	awk -v l="$l" -v d="$dd" -v f="$frames" 'BEGIN { printf "live: %d dnstap frames; listen --store %.2f CPU-s, with detection %.2f CPU-s: +%.1f%%\n", f, l, d, (d / l - 1) * 100 }'
+	awk -v l="$l" -v d="$dd" -v c="$dc" -v f="$frames" 'BEGIN { printf "live: %d dnstap frames; listen --store %.2f CPU-s (A), detect --follow -- listen %.2f (B), decode alone %.2f (D): detection adds (B - D) / A = %.1f%%\n", f, l, d, c, (d - c) / l * 100 }'
 	;;
 esac
 echo "load after: $(uptime)" >&2
