@@ -546,7 +546,8 @@ int detect__score(struct detect *d, const struct detect_obs *obs, unsigned kind,
 	if (!c || value <= c->cnt[kind])
 		return 0;
 	c->cnt[kind] = value;
-	c->beacon_period_s = period_s;
+	if (kind == DETECT_K_BEACON)
+		c->beacon_period_s = period_s;
 	add_sample(d, c, kind, name, name_len);
 	return check_level(d, kind, &d->win[wi], c);
 }

@@ -11,13 +11,16 @@
  * have the answers; query logs do not, and until the input has shown an
  * answer the detector counts instead the queries for names that look
  * generated (detect_generated(): a registered label of 10 or more
- * letters and digits, under 30% vowels, with a run of 4 consonants),
- * which most random strings are and words and brand names are not.
+ * letters and digits, at least 8 letters, under 30% of them vowels, with
+ * a run of 4 consonants), as distinct registered labels (linear
+ * counting, 256 bits: exact enough up to about a thousand), which most
+ * random strings are and words and brand names are not.
  * NXDOMAIN for IP literals and reverse names does not count.
  */
 #include <stdlib.h>
 
 #include "detect/detect_int.h"
+#include "util/hash.h"
 
 struct dga {
 	struct detect *d;
@@ -59,22 +62,27 @@ static void registered_label(const char *name, size_t n, const char **lab, size_
 int detect_generated(const char *name, size_t n)
 {
 	const char *lab;
-	size_t len, vowels = 0, run = 0, best = 0;
+	size_t len, letters = 0, vowels = 0, run = 0, best = 0;
 
 	registered_label(name, n, &lab, &len);
 	if (len < 10)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = lab[i];
-		int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+		if (c >= '0' && c <= '9') {
+			run = 0; /* "shop24x7": digits are no consonants */
+			continue;
+		}
+		if (c < 'a' || c > 'z')
 			return 0;
+		int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+		letters++;
 		vowels += (size_t)vowel;
 		run = vowel ? 0 : run + 1;
 		if (run > best)
 			best = run;
 	}
-	return vowels * 10 < len * 3 && best >= 4;
+	return letters >= 8 && vowels * 10 < letters * 3 && best >= 4;
 }
 
 static int g_feed(void *ctx, const struct detect_obs *obs)
@@ -84,10 +92,17 @@ static int g_feed(void *ctx, const struct detect_obs *obs)
 
 	/* Query logs: no answer seen yet, so judge the names themselves. */
 	if (obs->query && g->d->counters.answers == 0 && !obs->name_allowed && wi >= 0 &&
-	    obs->qt != DETECT_QT_PTR && detect_generated(obs->name, obs->name_len)) {
-		if (obs->c[wi])
-			detect__bm_set(obs->c[wi]->aux_bm, obs->name_hash);
-		return detect__count(g->d, obs, DETECT_K_DGA, NULL, 1, obs->name, obs->name_len);
+	    obs->qt != DETECT_QT_PTR && obs->c[wi] && detect_generated(obs->name, obs->name_len)) {
+		/* Distinct registered labels, not queries: a bot that keeps
+		 * asking its one random C&C name (a beacon, a tunnel's zone)
+		 * counts once; a DGA's names are all different. */
+		const char *lab;
+		size_t len;
+		registered_label(obs->name, obs->name_len, &lab, &len);
+		detect__bm_set(obs->c[wi]->aux_bm, dh_hash64(lab, len, 5));
+		uint64_t distinct = detect__bm_estimate(obs->c[wi]->aux_bm, 256);
+		return detect__score(g->d, obs, DETECT_K_DGA, (uint32_t)distinct, 0, obs->name,
+		                     obs->name_len);
 	}
 	if (obs->query || !obs->nxdomain || obs->name_allowed || wi < 0)
 		return 0;
