@@ -99,8 +99,8 @@ static int g_feed(void *ctx, const struct detect_obs *obs)
 		const char *lab;
 		size_t len;
 		registered_label(obs->name, obs->name_len, &lab, &len);
-		detect__bm_set(obs->c[wi]->aux_bm, dh_hash64(lab, len, 5));
-		uint64_t distinct = detect__bm_estimate(obs->c[wi]->aux_bm, 256);
+		detect__bm_set(obs->c[wi]->gen_bm, dh_hash64(lab, len, 5));
+		uint64_t distinct = detect__bm_estimate(obs->c[wi]->gen_bm, 256);
 		return detect__score(g->d, obs, DETECT_K_DGA, (uint32_t)distinct, 0, obs->name,
 		                     obs->name_len);
 	}

@@ -104,6 +104,7 @@ struct detect_client {
 	uint32_t cnt[DETECT_K_COUNT];     /* each kind's score counter */
 	uint64_t names_bm[4];             /* linear-counting bitmap of names */
 	uint64_t aux_bm[4];               /* the same for a kind's own names (dga, tunnel) */
+	uint64_t gen_bm[4];               /* dga on inputs without answers: generated labels */
 	int64_t first_ns, last_ns;
 	double beacon_period_s; /* the period of the beacon behind cnt[BEACON] */
 	char sample[DETECT_SAMPLES][DETECT_SAMPLE_LEN];
