@@ -17,6 +17,7 @@
  * random strings are and words and brand names are not.
  * NXDOMAIN for IP literals and reverse names does not count.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "detect/detect_int.h"
@@ -31,7 +32,7 @@ static int g_init(void **ctx, struct detect *d)
 	struct dga *g = calloc(1, sizeof(*g));
 
 	if (!g)
-		return -12;
+		return -ENOMEM;
 	g->d = d;
 	*ctx = g;
 	return 0;

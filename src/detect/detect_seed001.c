@@ -21,6 +21,7 @@
  *   filters elsewhere resolving the names and PTRs of our own hosts name
  *   the local host that sends spam (outside-in).
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "detect/detect_int.h"
@@ -35,7 +36,7 @@ static int s_init(void **ctx, struct detect *d)
 	struct seed001 *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return -12;
+		return -ENOMEM;
 	s->d = d;
 	*ctx = s;
 	return 0;
