@@ -1,6 +1,6 @@
 /*
  * detect_int.h - internal to the detect layer: the engine's state, the
- * Space-Saving tables and the helpers the detectors share.
+ * Space-Saving tables and the functions the detectors share.
  */
 #ifndef DH_DETECT_DETECT_INT_H
 #define DH_DETECT_DETECT_INT_H
@@ -228,7 +228,7 @@ static inline void detect__bm_set(uint64_t bm[4], uint64_t h)
 }
 uint64_t detect__bm_estimate(const uint64_t *bm, size_t bits);
 
-/* Name helpers (detect_name.c). */
+/* Name rules (detect_name.c). */
 /* Length of the first label of name (up to the first dot or the end). */
 size_t detect__first_label(const char *name, size_t n);
 /* The longest label's length. */

@@ -22,7 +22,7 @@
 #define S_NS INT64_C(1000000000)
 #define T0   (INT64_C(1772409600) * S_NS) /* 2026-03-02T00:00:00Z */
 
-/* ---- helpers ---- */
+/* ---- events and findings for the tests ---- */
 
 struct got {
 	unsigned n, crossed, closed;
