@@ -158,13 +158,6 @@ int cmd_export(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
-int cmd_block(int argc, char **argv);
-int cmd_alert(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_detect(int argc, char **argv);
-int cmd_findings(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-
 int cmd_nshist(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
@@ -174,32 +167,35 @@ struct agent_client_config;
 /* GETs base + path from an agent with the client certificate of cc and
  * prints the answer (stdout when 200, else stderr). Returns an exit code. */
 int cli_agent_get(const struct agent_client_config *cc, const char *base, const char *path);
+int cmd_block(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_findings(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+/* Something that gets every event a live loop reads (detect --follow,
+ * top --follow, nshist check -- ...): fn returns 0 to go on or a negative
+ * code to stop the loop. idle (may be NULL) is called when the input is
+ * idle, at least every few seconds on a busy one, and once at the end, so
+ * that the consumer can flush and save; it returns 0 or a negative code
+ * (after printing why), which stops the loop. With a hook and no --store
+ * the loops print no events. */
+struct cli_event_hook {
+	int (*fn)(void *ctx, const struct ev_event *ev);
+	void *ctx;
+	int (*idle)(void *ctx);
+};
+
+/* The loops of listen, capture and follow mode with a hook (NULL: the
+ * commands themselves). */
+int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook);
+int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook);
+int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hook *hook);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
  * cli_has_follow() is 1 when argv holds --follow before any "--". */
 int cmd_follow(int argc, char **argv, int ingest);
 int cli_has_follow(int argc, char **argv);
-
-/*
- * A consumer of live events, so that a command that checks traffic as it
- * comes ("nshist check -- capture ...") runs the loops of capture, listen
- * and follow instead of a copy of them. event gets every event (queries
- * and responses already paired); idle is called when the input is idle,
- * at least every FLUSH interval on a busy one, and once at the end. Both
- * return 0, or a negative code after printing why, which stops the loop
- * with a runtime error. With a sink the loops neither print nor store.
- */
-struct cli_sink {
-	int (*event)(void *ctx, const struct ev_event *ev);
-	int (*idle)(void *ctx);
-	void *ctx;
-};
-
-/* The loops of capture, listen and follow (argv as for those commands,
- * argv[0] the command's name), handing events to sink (NULL: their own
- * printing or storing). */
-int cli_capture_run(int argc, char **argv, const struct cli_sink *sink);
-int cli_listen_run(int argc, char **argv, const struct cli_sink *sink);
-int cli_follow_run(int argc, char **argv, const struct cli_sink *sink);
 
 #endif

@@ -80,11 +80,12 @@ static const char follow_usage[] =
     "       dnshound top --follow [options] -- SOURCE-COMMAND [its options]\n"
     "\n"
     "Runs the detectors on a live source as it delivers events. The source is\n"
-    "one of the live commands with its own options (but not --store or --json:\n"
-    "the events go to the detectors):\n"
-    "  listen --socket PATH          dnstap from DNS servers\n"
-    "  capture --interface IF        live capture\n"
-    "  decode --follow FILE          a growing query log or dnstap file\n"
+    "one of the live commands with its own options:\n"
+    "  listen --socket PATH [--store DIR]     dnstap from DNS servers\n"
+    "  capture --interface IF [--store DIR]   live capture\n"
+    "  decode --follow FILE                   a growing query log or dnstap file\n"
+    "  ingest --follow FILE --store DIR       the same, stored as well\n"
+    "With the source's --store the events are stored as well as detected.\n"
     "A finding is printed when a host crosses a level (within one event of\n"
     "the crossing). Findings are kept in the store's findings table (--store,\n"
     "default $DNSHOUND_STORE or ./dnshound.store), so a restarted follower\n"
@@ -94,7 +95,7 @@ static const char follow_usage[] =
     "alert options of 'dnshound detect --help'.\n"
     "top options: --config FILE, -n N, --tables, --json, --interval S (default 5).\n";
 
-static int run_source(int argc, char **argv, const struct cli_sink *sink)
+static int run_source(int argc, char **argv, const struct cli_event_hook *hook)
 {
 	if (argc < 1) {
 		cli_err("--follow: no source command after '--'");
@@ -102,17 +103,17 @@ static int run_source(int argc, char **argv, const struct cli_sink *sink)
 		return CLI_EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "listen") == 0)
-		return cli_listen_run(argc, argv, sink);
+		return cli_listen_run(argc, argv, hook);
 	if (strcmp(argv[0], "capture") == 0)
-		return cli_capture_run(argc, argv, sink);
-	if (strcmp(argv[0], "decode") == 0) {
+		return cli_capture_run(argc, argv, hook);
+	if (strcmp(argv[0], "decode") == 0 || strcmp(argv[0], "ingest") == 0) {
 		if (!cli_has_follow(argc, argv)) {
-			cli_err("--follow: 'decode' needs --follow FILE here");
+			cli_err("--follow: '%s' needs --follow FILE here", argv[0]);
 			return CLI_EXIT_USAGE;
 		}
-		return cli_follow_run(argc, argv, sink);
+		return cli_follow_run(argc, argv, strcmp(argv[0], "ingest") == 0, hook);
 	}
-	cli_err("--follow: '%s' is not listen, capture or decode", argv[0]);
+	cli_err("--follow: '%s' is not listen, capture, decode or ingest", argv[0]);
 	return CLI_EXIT_USAGE;
 }
 
@@ -146,7 +147,7 @@ int cmd_detect_follow(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli_detector cd;
-	struct cli_sink sink;
+	struct cli_event_hook hook;
 	const char *dir = NULL, *config = NULL;
 	int c, rc;
 
@@ -200,10 +201,10 @@ int cmd_detect_follow(int argc, char **argv)
 		rc = CLI_EXIT_RUNTIME;
 		goto out;
 	}
-	sink.event = detect_event;
-	sink.idle = detect_idle;
-	sink.ctx = &cd;
-	rc = run_source(argc - optind, argv + optind, &sink);
+	hook.fn = detect_event;
+	hook.idle = detect_idle;
+	hook.ctx = &cd;
+	rc = run_source(argc - optind, argv + optind, &hook);
 	if (detect_finish(cd.det) != 0)
 		rc = CLI_EXIT_RUNTIME;
 	if (cli_flush_out(&cd.out) != 0)
@@ -259,7 +260,7 @@ int cmd_top_follow(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	struct top_live *t = calloc(1, sizeof(*t));
-	struct cli_sink sink;
+	struct cli_event_hook hook;
 	const char *config = NULL;
 	uint64_t v;
 	int c, rc;
@@ -317,10 +318,10 @@ int cmd_top_follow(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	sink.event = top_event;
-	sink.idle = top_idle;
-	sink.ctx = t;
-	rc = run_source(argc - optind, argv + optind, &sink);
+	hook.fn = top_event;
+	hook.idle = top_idle;
+	hook.ctx = t;
+	rc = run_source(argc - optind, argv + optind, &hook);
 	t->cd.out.len = 0;
 	cli_top_print(t->cd.det, t->n, t->tables, t->json, &t->cd.out);
 	if (cli_flush_out(&t->cd.out) != 0)
