@@ -92,6 +92,8 @@ def evaluate(dnshound, d, inp, extra_conf):
     wall = time.time() - t0
     cpu = (r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)
     os.unlink(conf_path)
+    with open(os.path.join(d, "findings-%s.jsonl" % inp), "w") as f:
+        f.write(out)
     bots = {b["addr"]: b["behaviour"] for b in truth["infected"]}
     flagged = {}  # kind -> {host: max level}
     for line in out.splitlines():
@@ -102,7 +104,7 @@ def evaluate(dnshound, d, inp, extra_conf):
     benign = truth["clients"] - len(bots)
     res = {"dir": d, "seed": truth["seed"], "clients": truth["clients"],
            "hours": truth["hours"], "input": inp, "wall_s": wall, "cpu_s": cpu,
-           "recall": {}, "precision": {}, "false": {}}
+           "recall": {}, "precision": {}, "false": {}, "missed": {}}
     for b in BEHAVIOURS:
         hosts = [h for h, bb in bots.items() if bb == b]
         if not hosts:
@@ -110,6 +112,8 @@ def evaluate(dnshound, d, inp, extra_conf):
         found = [h for h in hosts
                  if any(h in flagged.get(k, {}) for k, cov in KIND_COVERS.items() if b in cov)]
         res["recall"][b] = (len(found), len(hosts))
+        if len(found) < len(hosts):
+            res["missed"][b] = sorted(set(hosts) - set(found))
     false_any, false_warn = set(), set()
     for k, hosts in flagged.items():
         tp = sum(1 for h in hosts if bots.get(h) in KIND_COVERS.get(k, set()))

@@ -12,6 +12,7 @@
 #                   (default 100000000; made by bench/store's generator,
 #                   bench_store DIR N, about 37 bytes an event on disk).
 #   --runs          timed runs per command (default 3); medians reported.
+#   --skip          parts to leave out: capture, store, listen.
 #
 # 1. From the capture: `dnstop -l 3 FILE` (its counting pass: questions
 #    only, tables printed at the end) beside `dnshound detect --quiet
@@ -20,6 +21,12 @@
 # 2. Over the store: `dnshound detect --store DIR --quiet` on the
 #    synthetic store (taskset to one core), CPU seconds and events per
 #    CPU-second.
+# 3. Live: the dnstap of a generated scenario (2000 clients, one hour)
+#    replayed with fstrm_replay into `dnshound listen --store` (A) and
+#    into `dnshound detect --follow -- listen --store` (B: the same loop
+#    storing the same events, with the detectors hooked in), the same
+#    frames at the same rate; the listeners' CPU seconds (GNU time, user
+#    + system); what detection adds is B / A - 1.
 #
 # Times are bash's (user + system, children included); the page cache is
 # warmed with cat before timing. Scratch files go to mktemp -d (TMPDIR)
@@ -83,7 +90,7 @@ case "$skip" in *,capture,*) ;; *)
 	timed decode-count "$d decode --count $f"
 	printf '%-14s %8s %8s %14s\n' command "wall s" "cpu s" "messages/CPU-s"
 	while read -r name wall cpu; do
-		awk -v n="$name" -v w="$wall" -v c="$cpu" -v m="$msgs" 'BEGIN { printf "%-14s %8.2f %8.2f %14.0f\n", n, w, c, c > 0 ? m / c : 0 }'
+		awk -v n="$name" -v w="$wall" -v c="$cpu" -v m="$msgs" 'BEGIN { printf "%-14s %8.2f %8.2f %14.0f\n", n, w, c, (c > 0 ? m / c : 0) }'
 	done < "$tmp/res"
 	dt=$(awk '$1 == "dnstop" { print $3 }' "$tmp/res")
 	de=$(awk '$1 == "detect" { print $3 }' "$tmp/res")
@@ -100,6 +107,40 @@ case "$skip" in *,store,*) ;; *)
 	timed detect-store "$one $d detect --store $tmp/store --quiet"
 	read -r _ wall cpu < "$tmp/res"
 	awk -v w="$wall" -v c="$cpu" -v n="$store_events" 'BEGIN { printf "detect over the store: %d events, wall %.2f s, cpu %.2f s, %.0f events per CPU-s\n", n, w, c, n / c }'
+	;;
+esac
+case "$skip" in *,listen,*) ;; *)
+	command -v fstrm_replay > /dev/null || { echo "run.sh: fstrm_replay (fstrm-bin) missing" >&2; exit 1; }
+	echo "generating a scenario for the live part ..." >&2
+	"$dnshound" scenario --out "$tmp/scen" --clients 2000 --hours 1 --quiet || exit 1
+	dt="$tmp/scen/resolver.dnstap"
+	: > "$tmp/live"
+	for n in $(seq "$runs"); do
+		for mode in listen detect; do
+			sock="$tmp/l.sock"
+			rm -rf "$tmp/ls" "$sock"
+			if [ "$mode" = listen ]; then
+				set -- "$dnshound" listen --socket "$sock" --store "$tmp/ls" -q
+			else
+				set -- "$dnshound" detect --follow --store "$tmp/ls" -- listen --socket "$sock" --store "$tmp/ls" -q
+			fi
+			/usr/bin/time -f '%U %S' -o "$tmp/t" "$@" > /dev/null 2> "$tmp/err" &
+			tpid=$!
+			for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+			fstrm_replay -t protobuf:dnstap.Dnstap -r "$dt" -u "$sock" 2> /dev/null
+			sleep 1
+			# The listener is time's only child.
+			kill -TERM "$(pgrep -P "$tpid")" 2> /dev/null
+			wait "$tpid"
+			cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$tmp/t")
+			echo "$mode $cpu" >> "$tmp/live"
+			echo "  $mode run $n: cpu $cpu s" >&2
+		done
+	done
+	frames=$("$dnshound" decode --count "$dt" | awk '{ print $4 }')
+	l=$(awk '$1 == "listen" { print $2 }' "$tmp/live" | median)
+	dd=$(awk '$1 == "detect" { print $2 }' "$tmp/live" | median)
+	awk -v l="$l" -v d="$dd" -v f="$frames" 'BEGIN { printf "live: %d dnstap frames; listen --store %.2f CPU-s (A), detect --follow -- listen --store %.2f (B): detection adds %.1f%%\n", f, l, d, (d / l - 1) * 100 }'
 	;;
 esac
 echo "load after: $(uptime)" >&2

@@ -85,6 +85,7 @@ static const char follow_usage[] =
     "  capture --interface IF [--store DIR]   live capture\n"
     "  decode --follow FILE                   a growing query log or dnstap file\n"
     "  ingest --follow FILE --store DIR       the same, stored as well\n"
+    "With the source's --store the events are stored as well as detected.\n"
     "A finding is printed when a host crosses a level (within one event of\n"
     "the crossing). Findings are kept in the store's findings table (--store,\n"
     "default $DNSHOUND_STORE or ./dnshound.store), so a restarted follower\n"
@@ -116,9 +117,21 @@ static int run_source(int argc, char **argv, const struct cli_event_hook *hook)
 	return CLI_EXIT_USAGE;
 }
 
-static int detect_hook(void *ctx, const struct ev_event *ev)
+static int detect_event(void *ctx, const struct ev_event *ev)
 {
-	return cli_detector_event(ctx, ev);
+	int e = cli_detector_event(ctx, ev);
+
+	if (e != 0)
+		cli_err("detect: %s", dh_strerror(e));
+	return e;
+}
+
+/* The input is idle: what was raised is already out; flush the rest. */
+static int detect_idle(void *ctx)
+{
+	struct cli_detector *cd = ctx;
+
+	return cli_flush_out(&cd->out);
 }
 
 int cmd_detect_follow(int argc, char **argv)
@@ -188,7 +201,8 @@ int cmd_detect_follow(int argc, char **argv)
 		rc = CLI_EXIT_RUNTIME;
 		goto out;
 	}
-	hook.fn = detect_hook;
+	hook.fn = detect_event;
+	hook.idle = detect_idle;
 	hook.ctx = &cd;
 	rc = run_source(argc - optind, argv + optind, &hook);
 	if (detect_finish(cd.det) != 0)
@@ -208,17 +222,10 @@ struct top_live {
 	double interval, last;
 };
 
-static int top_hook(void *ctx, const struct ev_event *ev)
+static int top_show(struct top_live *t)
 {
-	struct top_live *t = ctx;
-	int e = cli_detector_event(&t->cd, ev);
-	double now;
+	double now = cli_now();
 
-	if (e != 0)
-		return e;
-	if (++t->cd.since_tick % 1024 != 0)
-		return 0;
-	now = cli_now();
 	if (now - t->last < t->interval)
 		return 0;
 	t->last = now;
@@ -227,6 +234,21 @@ static int top_hook(void *ctx, const struct ev_event *ev)
 		dh_buf_adds(&t->cd.out, "\033[H\033[2J");
 	cli_top_print(t->cd.det, t->n, t->tables, t->json, &t->cd.out);
 	return cli_flush_out(&t->cd.out);
+}
+
+static int top_event(void *ctx, const struct ev_event *ev)
+{
+	struct top_live *t = ctx;
+	int e = cli_detector_event(&t->cd, ev);
+
+	if (e != 0)
+		return e;
+	return ++t->cd.since_tick % 1024 == 0 ? top_show(t) : 0;
+}
+
+static int top_idle(void *ctx)
+{
+	return top_show(ctx);
 }
 
 int cmd_top_follow(int argc, char **argv)
@@ -296,7 +318,8 @@ int cmd_top_follow(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	hook.fn = top_hook;
+	hook.fn = top_event;
+	hook.idle = top_idle;
 	hook.ctx = t;
 	rc = run_source(argc - optind, argv + optind, &hook);
 	t->cd.out.len = 0;

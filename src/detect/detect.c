@@ -210,7 +210,7 @@ int detect_new(struct detect **out, const struct detect_config *cfg, detect_find
 	d->ent_name = calloc(DETECT_ENT_BUCKETS, sizeof(uint32_t));
 	d->names_bm = calloc(DETECT_ENT_BUCKETS / 64, sizeof(uint64_t));
 	d->clients_bm = calloc(DETECT_ENT_BUCKETS / 64, sizeof(uint64_t));
-	d->head_bucket = calloc((size_t)5 * DETECT_ENT_BUCKETS, sizeof(uint32_t));
+	d->head_bucket = calloc((size_t)5 * DETECT_HEAD_BUCKETS, sizeof(uint32_t));
 	d->series = calloc(DETECT_SERIES_MAX, sizeof(*d->series));
 	d->series_lin = calloc(DETECT_SERIES_MAX, sizeof(*d->series_lin));
 	d->peaks = calloc(DETECT_PEAKS_MAX, sizeof(*d->peaks));
@@ -278,13 +278,13 @@ void detect_counters(const struct detect *d, struct detect_counters *out)
 
 /* ---- Servers ---- */
 
-int detect__is_server(const struct detect *d, const struct dh_addr *addr)
+int detect__is_server(const struct detect *d, const struct dh_addr *addr, uint64_t h)
 {
-	uint64_t h;
-
 	if (d->cfg->servers && dh_allow_addr(d->cfg->servers, addr))
 		return 1;
-	h = dh_hash64(addr, sizeof(*addr), 7) % DETECT_SERVERS_MAX;
+	if (!(d->server_bloom[(h >> 6) & 63] & ((uint64_t)1 << (h & 63))))
+		return 0;
+	h %= DETECT_SERVERS_MAX;
 	for (unsigned i = 0; i < 8; i++) {
 		unsigned s = (unsigned)((h + i) % DETECT_SERVERS_MAX);
 		if (!d->server_used[s])
@@ -297,7 +297,15 @@ int detect__is_server(const struct detect *d, const struct dh_addr *addr)
 
 static void mark_server(struct detect *d, const struct dh_addr *addr)
 {
-	uint64_t h = dh_hash64(addr, sizeof(*addr), 7) % DETECT_SERVERS_MAX;
+	uint64_t h;
+
+	/* Answers come mostly from one resolver: skip the hash. */
+	if (d->nservers && dh_addr_equal(addr, &d->last_server))
+		return;
+	d->last_server = *addr;
+	h = detect__ss_hash(addr, sizeof(*addr));
+	d->server_bloom[(h >> 6) & 63] |= (uint64_t)1 << (h & 63);
+	h %= DETECT_SERVERS_MAX;
 
 	/* Bounded: a capture with more than a few thousand answering
 	 * addresses keeps the first it saw of each probe run. */
@@ -435,7 +443,7 @@ static int emit(struct detect *d, const struct detect_win *w, unsigned kind,
 
 static int host_allowed(const struct detect *d, unsigned kind, const struct dh_addr *host)
 {
-	if (detect__is_server(d, host))
+	if (detect__is_server(d, host, detect__ss_hash(host, sizeof(*host))))
 		return 1;
 	if (d->cfg->allow && dh_allow_addr(d->cfg->allow, host))
 		return 1;
@@ -444,15 +452,22 @@ static int host_allowed(const struct detect *d, unsigned kind, const struct dh_a
 	return 0;
 }
 
-static void add_sample(struct detect_client *c, unsigned kind, const char *name, size_t n)
+/* Keeps name as one of kind's sample names. The four slots go to the
+ * kinds that come near a level: a kind starts keeping samples at half
+ * its candidate level, up to three, and when the slots are full it takes
+ * one from the kind that has the most (leaving every kind at least one),
+ * so the evidence of each finding names what made it. */
+static void add_sample(const struct detect *d, struct detect_client *c, unsigned kind,
+                       const char *name, size_t n)
 {
-	unsigned have = 0, slot;
+	unsigned have = 0, per[DETECT_K_COUNT] = {0}, slot = DETECT_SAMPLES;
 
-	if (!name)
+	if (!name || (uint64_t)c->cnt[kind] * 2 < d->cfg->kind[kind].level[0])
 		return;
 	if (n >= DETECT_SAMPLE_LEN)
 		n = DETECT_SAMPLE_LEN - 1;
 	for (unsigned i = 0; i < c->nsample; i++) {
+		per[c->sample_kind[i]]++;
 		if (c->sample_kind[i] != kind)
 			continue;
 		if (strncmp(c->sample[i], name, n) == 0 && c->sample[i][n] == '\0')
@@ -464,11 +479,17 @@ static void add_sample(struct detect_client *c, unsigned kind, const char *name,
 	if (c->nsample < DETECT_SAMPLES) {
 		slot = c->nsample++;
 	} else {
-		/* Full of other kinds' samples: take the last slot. */
-		slot = DETECT_SAMPLES - 1;
+		unsigned most = 1;
+		for (unsigned i = 0; i < DETECT_SAMPLES; i++) {
+			unsigned k = c->sample_kind[i];
+			if (k != kind && per[k] > most && per[k] > have + 1) {
+				most = per[k];
+				slot = i;
+			}
+		}
+		if (slot == DETECT_SAMPLES)
+			return;
 	}
-	if (n >= DETECT_SAMPLE_LEN)
-		n = DETECT_SAMPLE_LEN - 1;
 	memcpy(c->sample[slot], name, n);
 	c->sample[slot][n] = '\0';
 	c->sample_kind[slot] = (uint8_t)kind;
@@ -502,13 +523,14 @@ int detect__count(struct detect *d, const struct detect_obs *obs, unsigned kind,
 	if (wi < 0 || name_allowed_for(d, kind, name, name_len))
 		return 0;
 	if (host)
-		c = detect__client(d, (unsigned)wi, host, obs->ev->ts_ns, 0);
+		c = detect__client(d, (unsigned)wi, host, detect__ss_hash(host, sizeof(*host)),
+		                   obs->ev->ts_ns, 0);
 	else
 		c = obs->c[wi];
 	if (!c)
 		return 0;
 	c->cnt[kind] += inc;
-	add_sample(c, kind, name, name_len);
+	add_sample(d, c, kind, name, name_len);
 	return check_level(d, kind, &d->win[wi], c);
 }
 
@@ -524,8 +546,9 @@ int detect__score(struct detect *d, const struct detect_obs *obs, unsigned kind,
 	if (!c || value <= c->cnt[kind])
 		return 0;
 	c->cnt[kind] = value;
-	c->beacon_period_s = period_s;
-	add_sample(c, kind, name, name_len);
+	if (kind == DETECT_K_BEACON)
+		c->beacon_period_s = period_s;
+	add_sample(d, c, kind, name, name_len);
 	return check_level(d, kind, &d->win[wi], c);
 }
 
@@ -737,12 +760,12 @@ int detect_finish(struct detect *d)
 }
 
 struct detect_client *detect__client(struct detect *d, unsigned w, const struct dh_addr *addr,
-                                     int64_t ts_ns, uint64_t inc)
+                                     uint64_t h, int64_t ts_ns, uint64_t inc)
 {
 	struct detect_win *win = &d->win[w];
 	int created;
 	struct detect_ss_item *it =
-	    detect__ss_add(&win->clients, addr, sizeof(*addr), inc, &created);
+	    detect__ss_add_h(&win->clients, addr, sizeof(*addr), h, inc, &created);
 	struct detect_client *c = detect__ss_payload(it);
 
 	if (created) {
@@ -783,7 +806,7 @@ static void count_point(struct detect *d, const struct detect_obs *obs)
 		p->inside++;
 	else
 		p->outside++;
-	uint64_t ha = dh_hash64(a, sizeof(*a), 11);
+	uint64_t ha = obs->client_hash;
 	d->clients_bm[(ha >> 6) % (DETECT_ENT_BUCKETS / 64)] |= (uint64_t)1 << (ha & 63);
 	d->names_bm[(obs->name_hash >> 6) % (DETECT_ENT_BUCKETS / 64)] |= (uint64_t)1
 	                                                                  << (obs->name_hash & 63);
@@ -805,7 +828,7 @@ static void count_point(struct detect *d, const struct detect_obs *obs)
 		if (bn > detect__ss_floor(&d->top_names))
 			detect__ss_add(&d->top_names, obs->name, obs->name_len, 1, &cr);
 		if (bs > detect__ss_floor(&d->top_srcs))
-			detect__ss_add(&d->top_srcs, a, sizeof(*a), 1, &cr);
+			detect__ss_add_h(&d->top_srcs, a, sizeof(*a), ha, 1, &cr);
 	}
 }
 
@@ -829,15 +852,16 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 			mark_server(d, &ev->src);
 		obs.client = &ev->dst;
 		obs.nxdomain = dns_msg_rcode(m) == 3 /* NXDOMAIN, RFC 1035 4.1.1 */;
-		if (!obs.nxdomain) {
-			d->counters.answers++;
-			return 0;
-		}
 		d->counters.answers++;
+		if (!obs.nxdomain)
+			return 0;
+		obs.client_hash = detect__ss_hash(&ev->dst, sizeof(ev->dst));
 	} else {
 		/* A server's query in a capture without roles is an upstream
 		 * one (the resolver answering its clients also asks). */
-		if (ev->role == EV_ROLE_UNKNOWN && detect__is_server(d, &ev->src)) {
+		obs.client_hash = detect__ss_hash(&ev->src, sizeof(ev->src));
+		if (ev->role == EV_ROLE_UNKNOWN &&
+		    detect__is_server(d, &ev->src, obs.client_hash)) {
 			d->counters.skipped++;
 			return 0;
 		}
@@ -857,12 +881,22 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 	obs.name_len = m->qname_len;
 	obs.name_hash = dh_hash64(m->qname, m->qname_len, 3);
 	obs.qt = detect_qt_of(m->qtype);
+	/* The beacon table and the client tables are bigger than the caches:
+	 * ask for their lines now, use them after the work in between. */
+	for (unsigned i = 0; i < d->ndet; i++)
+		if (d->det[i].ops->prefetch)
+			d->det[i].ops->prefetch(d->det[i].ctx, &obs);
+	for (unsigned i = 0; i < d->nwin; i++)
+		if (d->win[i].tracked)
+			__builtin_prefetch(
+			    &d->win[i].clients.index[obs.client_hash & d->win[i].clients.mask]);
 	obs.inside = d->cfg->local ? dh_allow_addr(d->cfg->local, obs.client) : 1;
 	obs.name_allowed = d->cfg->allow ? dh_allow_name(d->cfg->allow, m->qname, m->qname_len) : 0;
 	for (unsigned i = 0; i < d->nwin; i++) {
 		if (!d->win[i].tracked)
 			continue;
-		struct detect_client *c = detect__client(d, i, obs.client, ev->ts_ns, obs.query);
+		struct detect_client *c =
+		    detect__client(d, i, obs.client, obs.client_hash, ev->ts_ns, obs.query);
 		obs.c[i] = c;
 		if (obs.query) {
 			c->queries++;

@@ -177,6 +177,11 @@ void detect_counters(const struct detect *d, struct detect_counters *out);
  */
 void detect_json_str(struct dh_buf *out, const char *s, size_t n);
 
+/* 1 when the registered label of name (n octets) looks generated: 10 or
+ * more letters and digits, under 30% vowels, a run of 4 consonants
+ * (detect_dga.c; the DGA detector's rule for inputs without answers). */
+int detect_generated(const char *name, size_t n);
+
 /* The detectors' interface. Internal to the layer: every detector is
  * one of these, listed in detect.c. */
 struct detect_client;
@@ -186,6 +191,9 @@ struct detect_obs;
 struct detect_ops {
 	const char *name;
 	int (*init)(void **ctx, struct detect *d);
+	/* Optional (NULL): told the event's hashes before the engine's own
+	 * table work, so a detector can prefetch what feed will touch. */
+	void (*prefetch)(void *ctx, const struct detect_obs *obs);
 	/* One event, with what the engine worked out about it (obs) and the
 	 * client's entry in each window table. */
 	int (*feed)(void *ctx, const struct detect_obs *obs);

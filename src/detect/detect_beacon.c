@@ -21,10 +21,12 @@
  * or a day at a 10-minute one).
  *
  * Memory: a fixed table of beacon_slots pairs (24 octets each), probed
- * over 8 slots; a new pair takes the slot in its probe run that was
- * idle longest. A beacon's slot is refreshed every period, so it is
- * kept as long as pairs are idle longer than that on average
- * (doc/detect.md gives the sizing).
+ * over 8 slots; a new pair takes the slot in its probe run that is least
+ * worth keeping: a pair seen only once before one with an interval, one
+ * without a regular interval before one with hits, and among equals the
+ * one idle longest. Most names are asked once, so a beacon's pair, once
+ * it has an interval, is pushed out only by probe runs full of other
+ * repeating pairs (doc/detect.md gives the sizing).
  */
 #include <errno.h>
 #include <math.h>
@@ -32,7 +34,6 @@
 #include <string.h>
 
 #include "detect/detect_int.h"
-#include "util/hash.h"
 
 struct pair {
 	uint64_t key; /* hash of client and name; 0 = empty */
@@ -77,24 +78,50 @@ static void b_free(void *ctx)
 	free(b);
 }
 
+/* Rank of a slot as a victim, lower goes first: pairs seen once (the
+ * great majority: most names are asked once), then pairs without a
+ * regular interval yet, then the rest. */
+static int keep_rank(const struct pair *p)
+{
+	return p->period == 0 ? 0 : p->hits == 0 ? 1 : 2;
+}
+
 static struct pair *lookup(struct beacon *b, uint64_t key)
 {
-	struct pair *oldest = NULL;
+	struct pair *victim = NULL;
 
 	for (uint32_t i = 0; i < 8; i++) {
 		struct pair *p = &b->slots[(key + i) & b->mask];
 		if (p->key == key)
 			return p;
 		if (p->key == 0) {
-			oldest = p;
+			victim = p;
 			break;
 		}
-		if (!oldest || p->last < oldest->last)
-			oldest = p;
+		if (!victim || keep_rank(p) < keep_rank(victim) ||
+		    (keep_rank(p) == keep_rank(victim) && p->last < victim->last))
+			victim = p;
 	}
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->key = key;
-	return oldest;
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	return victim;
+}
+
+static uint64_t pair_key(const struct detect_obs *obs)
+{
+	/* Both hashes are there already: mix them (a multiply-xorshift
+	 * round) rather than hash the address again. */
+	uint64_t key = (obs->client_hash ^ (obs->name_hash * 0x9e3779b97f4a7c15ull) ^ obs->qt) *
+	               0xbf58476d1ce4e5b9ull;
+	return (key ^ (key >> 31)) | 1;
+}
+
+static void b_prefetch(void *ctx, const struct detect_obs *obs)
+{
+	struct beacon *b = ctx;
+
+	if (obs->query)
+		__builtin_prefetch(&b->slots[pair_key(obs) & b->mask]);
 }
 
 static int b_feed(void *ctx, const struct detect_obs *obs)
@@ -107,7 +134,7 @@ static int b_feed(void *ctx, const struct detect_obs *obs)
 
 	if (!obs->query || obs->name_allowed || b->d->kind_win[DETECT_K_BEACON] < 0)
 		return 0;
-	key = dh_hash64(obs->client, sizeof(*obs->client), obs->name_hash ^ obs->qt) | 1;
+	key = pair_key(obs);
 	p = lookup(b, key);
 	if (p->last == 0) {
 		p->last = obs->ev->ts_ns;
@@ -146,6 +173,7 @@ static int b_feed(void *ctx, const struct detect_obs *obs)
 const struct detect_ops detect_beacon_ops = {
     .name = "beacon",
     .init = b_init,
+    .prefetch = b_prefetch,
     .feed = b_feed,
     .close = NULL,
     .free = b_free,

@@ -1,6 +1,6 @@
 /*
  * detect_int.h - internal to the detect layer: the engine's state, the
- * Space-Saving tables and the helpers the detectors share.
+ * Space-Saving tables and the functions the detectors share.
  */
 #ifndef DH_DETECT_DETECT_INT_H
 #define DH_DETECT_DETECT_INT_H
@@ -67,6 +67,11 @@ static inline uint64_t detect__ss_floor(const struct detect_ss *ss)
 	                                                                          ss->item_size))
 	                             ->count;
 }
+/* The hash detect__ss_add() uses, and the same addition with it given
+ * (callers that hash the key anyway). */
+uint64_t detect__ss_hash(const void *key, size_t len);
+struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, size_t len,
+                                        uint64_t h, uint64_t inc, int *created);
 /* The item of key, or NULL. */
 struct detect_ss_item *detect__ss_find(const struct detect_ss *ss, const void *key, size_t len);
 static inline void *detect__ss_payload(struct detect_ss_item *it)
@@ -99,6 +104,7 @@ struct detect_client {
 	uint32_t cnt[DETECT_K_COUNT];     /* each kind's score counter */
 	uint64_t names_bm[4];             /* linear-counting bitmap of names */
 	uint64_t aux_bm[4];               /* the same for a kind's own names (dga, tunnel) */
+	uint64_t gen_bm[4];               /* dga on inputs without answers: generated labels */
 	int64_t first_ns, last_ns;
 	double beacon_period_s; /* the period of the beacon behind cnt[BEACON] */
 	char sample[DETECT_SAMPLES][DETECT_SAMPLE_LEN];
@@ -129,15 +135,17 @@ struct detect_obs {
 	const char *name; /* the qname (presentation form, trailing dot) */
 	size_t name_len;
 	uint64_t name_hash;                      /* dh_hash64 of the name */
+	uint64_t client_hash;                    /* detect__ss_hash() of the client's address */
 	struct detect_client *c[DETECT_WIN_MAX]; /* the client's entry per window */
 };
 
-#define DETECT_SERIES_MAX  8760
-#define DETECT_PEAKS_MAX   1024
-#define DETECT_HEAD_CAP    256
-#define DETECT_TOPN_CAP    256
-#define DETECT_ENT_BUCKETS 65536
-#define DETECT_SERVERS_MAX 4096
+#define DETECT_SERIES_MAX   8760
+#define DETECT_PEAKS_MAX    1024
+#define DETECT_HEAD_CAP     256
+#define DETECT_TOPN_CAP     256
+#define DETECT_ENT_BUCKETS  65536
+#define DETECT_HEAD_BUCKETS 8192 /* per head length: 32 kB, cache-resident */
+#define DETECT_SERVERS_MAX  4096
 
 struct detect_det {
 	const struct detect_ops *ops;
@@ -162,6 +170,8 @@ struct detect {
 	struct dh_addr servers[DETECT_SERVERS_MAX];
 	uint8_t server_used[DETECT_SERVERS_MAX];
 	unsigned nservers;
+	uint64_t server_bloom[64];  /* a bit per address hash: most clients are no server */
+	struct dh_addr last_server; /* the last answering address marked */
 
 	/* The open statistics window's global counts. */
 	struct detect_point cur;
@@ -180,7 +190,7 @@ struct detect {
 
 	/* Run-wide tables. */
 	struct detect_ss head[5];
-	uint32_t *head_bucket; /* 5 x DETECT_ENT_BUCKETS prefilter counts; owned */
+	uint32_t *head_bucket; /* 5 x DETECT_HEAD_BUCKETS prefilter counts; owned */
 	uint64_t kw_count[DETECT_KEYWORDS_MAX];
 	uint8_t kw_len[DETECT_KEYWORDS_MAX];
 
@@ -190,9 +200,10 @@ struct detect {
 	int64_t last_ts;
 };
 
-/* The client entry of window w for addr (created if missing). */
+/* The client entry of window w for addr (created if missing); h is
+ * detect__ss_hash() of addr. */
 struct detect_client *detect__client(struct detect *d, unsigned w, const struct dh_addr *addr,
-                                     int64_t ts_ns, uint64_t inc);
+                                     uint64_t h, int64_t ts_ns, uint64_t inc);
 
 /* Adds inc to kind's counter of obs's client (or of host, when not NULL:
  * the host a signal names, as outside-in does), keeps name as a sample,
@@ -206,8 +217,9 @@ int detect__count(struct detect *d, const struct detect_obs *obs, unsigned kind,
 int detect__score(struct detect *d, const struct detect_obs *obs, unsigned kind, uint32_t value,
                   double period_s, const char *name, size_t name_len);
 
-/* 1 when addr is a server (configured or seen answering). */
-int detect__is_server(const struct detect *d, const struct dh_addr *addr);
+/* 1 when addr is a server (configured or seen answering); h is
+ * detect__ss_hash() of addr. */
+int detect__is_server(const struct detect *d, const struct dh_addr *addr, uint64_t h);
 
 /* Linear-counting bitmap of 256 bits: set and estimate. */
 static inline void detect__bm_set(uint64_t bm[4], uint64_t h)
@@ -216,7 +228,7 @@ static inline void detect__bm_set(uint64_t bm[4], uint64_t h)
 }
 uint64_t detect__bm_estimate(const uint64_t *bm, size_t bits);
 
-/* Name helpers (detect_name.c). */
+/* Name rules (detect_name.c). */
 /* Length of the first label of name (up to the first dot or the end). */
 size_t detect__first_label(const char *name, size_t n);
 /* The longest label's length. */

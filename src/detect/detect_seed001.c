@@ -21,6 +21,7 @@
  *   filters elsewhere resolving the names and PTRs of our own hosts name
  *   the local host that sends spam (outside-in).
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "detect/detect_int.h"
@@ -35,7 +36,7 @@ static int s_init(void **ctx, struct detect *d)
 	struct seed001 *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return -12;
+		return -ENOMEM;
 	s->d = d;
 	*ctx = s;
 	return 0;
@@ -60,8 +61,8 @@ static void headwords(struct detect *d, const char *name, size_t n)
 		return;
 	for (size_t len = 1; len <= 5 && len <= n - 1; len++) {
 		h = (h ^ (unsigned char)name[len - 1]) * 1099511628211ull;
-		uint32_t b = ++d->head_bucket[(len - 1) * DETECT_ENT_BUCKETS +
-		                              (size_t)((h >> 24) % DETECT_ENT_BUCKETS)];
+		uint32_t b = ++d->head_bucket[(len - 1) * DETECT_HEAD_BUCKETS +
+		                              (size_t)((h >> 24) % DETECT_HEAD_BUCKETS)];
 		if (b > detect__ss_floor(&d->head[len - 1]))
 			detect__ss_add(&d->head[len - 1], name, len, 1, &created);
 	}

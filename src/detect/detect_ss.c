@@ -135,16 +135,25 @@ static void set_key(struct detect_ss_item *it, uint64_t h, const void *key, size
 	memcpy(it->key, key, len);
 }
 
+uint64_t detect__ss_hash(const void *key, size_t len)
+{
+	return dh_hash64(key, len > DETECT_SS_KEY - 1 ? DETECT_SS_KEY - 1 : len, SS_SEED);
+}
+
 struct detect_ss_item *detect__ss_add(struct detect_ss *ss, const void *key, size_t len,
                                       uint64_t inc, int *created)
 {
-	uint64_t h;
+	return detect__ss_add_h(ss, key, len, detect__ss_hash(key, len), inc, created);
+}
+
+struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, size_t len,
+                                        uint64_t h, uint64_t inc, int *created)
+{
 	uint32_t *slot, i;
 	struct detect_ss_item *it;
 
 	if (len > DETECT_SS_KEY - 1)
 		len = DETECT_SS_KEY - 1;
-	h = dh_hash64(key, len, SS_SEED);
 	slot = slot_of(ss, h, key, len);
 	ss->total += inc;
 	*created = 0;

@@ -11,6 +11,7 @@
  * 30 octets; the long ones that do (anti-virus lookups, some CDNs) are
  * what the kind's allow-list is for.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "detect/detect_int.h"
@@ -24,7 +25,7 @@ static int t_init(void **ctx, struct detect *d)
 	struct tunnel *t = calloc(1, sizeof(*t));
 
 	if (!t)
-		return -12;
+		return -ENOMEM;
 	t->d = d;
 	*ctx = t;
 	return 0;

@@ -10,6 +10,8 @@ Cases:
   store     a scenario ingested into a store: detect over the store keeps
             the findings, a second run raises nothing new, findings lists
             and filters them, top reads the store
+  follow_dnstap  detect --follow around listen: a scenario's dnstap replayed
+            into the socket (fstrm_replay) gives its bots as findings
   follow    detect --follow on a growing BIND query log: the finding comes
             within seconds of the crossing, and a restarted follower does
             not raise it again
@@ -156,8 +158,14 @@ def case_store():
     conf = lowconf(truth)
     store = os.path.join(TMP, "store")
     run("ingest", "--store", store, os.path.join(d, "traffic.pcap"))
-    out, err = run("detect", "--store", store, "--json", "--config", conf)
+    hooked = os.path.join(TMP, "hook.jsonl")
+    hook = "cat >> %s; echo >> %s" % (hooked, hooked)
+    out, err = run("detect", "--store", store, "--json", "--config", conf, "--hook", hook)
     found = [json.loads(x) for x in out.decode().splitlines()]
+    # Every new finding went through the alert hook, as its JSON line.
+    got = [json.loads(x) for x in open(hooked).read().splitlines() if x.strip()]
+    check(sorted((g["host"], g["kind"]) for g in got) == sorted((f["host"], f["kind"]) for f in found),
+          "hook got %r, printed %r" % (got, found))
     bots = {b["addr"]: b["behaviour"] for b in truth["infected"]}
     hosts = {(f["host"], f["kind"]) for f in found}
     for addr, b in bots.items():
@@ -169,8 +177,11 @@ def case_store():
     check(sorted(out2.decode().splitlines()) == sorted(out.decode().splitlines()),
           "store and file runs differ")
     # A rerun over the store raises nothing new.
-    out, _ = run("detect", "--store", store, "--json", "--new", "--quiet", "--config", conf)
+    before = open(hooked).read()
+    out, _ = run("detect", "--store", store, "--json", "--new", "--quiet", "--config", conf,
+                 "--hook", hook)
     check(out == b"", "second run raised again: %r" % out)
+    check(open(hooked).read() == before, "second run alerted again")
     out, _ = run("findings", "--store", store, "--json")
     listed = [json.loads(x) for x in out.decode().splitlines()]
     check(len(listed) == len(found), "findings lists %d of %d" % (len(listed), len(found)))
@@ -259,8 +270,42 @@ def case_follow():
     check(len(rows) == 1 and rows[0]["level"] == "warning", "table: %r" % rows)
 
 
+def case_follow_dnstap():
+    if not shutil.which("fstrm_replay"):
+        print("SKIP: fstrm_replay (fstrm-bin) not installed")
+        sys.exit(77)
+    d = os.path.join(TMP, "scen")
+    truth = scenario(d)
+    conf = lowconf(truth)
+    store = os.path.join(TMP, "lstore")
+    sock = os.path.join(TMP, "dt.sock")
+    p = subprocess.Popen([DNSHOUND, "detect", "--follow", "--store", store, "--json", "--config",
+                          conf, "--", "listen", "--socket", sock, "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        check(os.path.exists(sock), "listener made no socket")
+        subprocess.run(["fstrm_replay", "-t", "protobuf:dnstap.Dnstap", "-r",
+                        os.path.join(d, "resolver.dnstap"), "-u", sock], check=True, timeout=60)
+        time.sleep(1)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "detect --follow listen exited %d: %r" % (p.returncode, err))
+    found = {(json.loads(x)["host"], json.loads(x)["kind"]) for x in out.decode().splitlines()}
+    for b in truth["infected"]:
+        want = {"spam-mx": "spam-mx", "worm-ip-literal": "worm-ip-literal", "tunnel": "tunnel"}
+        check((b["addr"], want[b["behaviour"]]) in found, "%s not found live: %r" % (b, found))
+    bots = {b["addr"] for b in truth["infected"]}
+    check(all(h in bots for h, _ in found), "false findings live: %r" % found)
+
+
 try:
-    {"escaping": case_escaping, "store": case_store, "follow": case_follow}[CASE]()
+    {"escaping": case_escaping, "store": case_store, "follow": case_follow,
+     "follow_dnstap": case_follow_dnstap}[CASE]()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
 print("ok")

@@ -22,7 +22,7 @@
 #define S_NS INT64_C(1000000000)
 #define T0   (INT64_C(1772409600) * S_NS) /* 2026-03-02T00:00:00Z */
 
-/* ---- helpers ---- */
+/* ---- events and findings for the tests ---- */
 
 struct got {
 	unsigned n, crossed, closed;
@@ -177,6 +177,13 @@ static void names(void **state)
 	assert_int_equal(detect__reverse_addr("x.in-addr.arpa.", 15, &a), 0);
 	assert_int_equal(detect__reverse_addr("example.com.", 12, &a), 0);
 
+	assert_int_equal(detect_generated("qxkzvbnmwtr.com.", 16), 1);
+	assert_int_equal(detect_generated("www.xjqpmdkrtzlwbh.info.", 24), 1);
+	assert_int_equal(detect_generated("www.cloudfront.net.", 19), 0);
+	assert_int_equal(detect_generated("stackoverflow.com.", 18), 0);
+	assert_int_equal(detect_generated("googleusercontent.com.", 22), 0);
+	assert_int_equal(detect_generated("qxkzv.com.", 10), 0); /* too short */
+	assert_int_equal(detect_generated("", 0), 0);
 	assert_int_equal(detect__longest_label("a.bcd.ef.", 9), 3);
 	assert_int_equal(detect__longest_label("", 0), 0);
 	assert_true(detect__text_entropy("abcdabcd", 8) > 1.99);
