@@ -336,6 +336,19 @@ static void serve_trace(struct agent *a, const struct agent_http_request *req,
 		goto out;
 	}
 
+	if (req->too_large) {
+		char msg[128];
+		dh_buf_adds(&au, "{\"type\":\"refused\"");
+		audit_peer(&au, req);
+		dh_buf_addf(&au, ",\"why\":\"request of %zu bytes, over max-request\"}",
+		            req->too_large);
+		audit_write(a, &au, 1);
+		snprintf(msg, sizeof(msg), "request of %zu bytes; this agent takes at most %zu",
+		         req->too_large, a->conf.max_body);
+		json_error(a, resp, 413, TRACE_ETOOBIG, msg);
+		goto out;
+	}
+
 	struct trace_ident id;
 	memset(&id, 0, sizeof(id));
 	snprintf(id.fingerprint, sizeof(id.fingerprint), "%s", req->peer->fingerprint);

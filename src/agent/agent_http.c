@@ -49,6 +49,7 @@ struct agent_http {
 
 struct reqstate {
 	struct dh_buf body;
+	size_t seen; /* body octets received, kept or not */
 	int too_big;
 };
 
@@ -208,6 +209,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_data_size) {
 		/* A body past the limit is dropped as it arrives: the
 		 * request gets 413 and costs no more memory than the limit. */
+		st->seen += *upload_data_size;
 		if (st->body.len + *upload_data_size > max_body)
 			st->too_big = 1;
 		else
@@ -215,12 +217,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (st->too_big) {
-		static const char msg[] = "{\"error\":\"too_large\",\"message\":\"request body "
-		                          "larger than the agent accepts\"}";
-		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", msg,
-		                 sizeof(msg) - 1);
-	}
+	if (st->body.err)
+		return MHD_NO;
 	if (st->body.err)
 		return MHD_NO;
 
@@ -237,6 +235,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	st->body.len--;
 	req.body = st->body.data;
 	req.len = st->body.len;
+	if (st->too_big) {
+		/* The callback answers (and logs) it like any refusal. */
+		req.body = "";
+		req.len = 0;
+		req.too_large = st->seen;
+	}
 	req.peer = &pc;
 	remote_addr(c, &req.remote);
 	memset(&resp, 0, sizeof(resp));

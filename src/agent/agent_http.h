@@ -38,6 +38,8 @@ struct agent_http_request {
 	size_t len;
 	const struct agent_peer_cert *peer;
 	struct dh_addr remote; /* the connection's source address */
+	size_t too_large;      /* > 0: the body was this many octets, over max_body,
+	                          and was dropped (body is empty) */
 };
 
 struct agent_http_response {

@@ -116,6 +116,7 @@ int cmd_capture(int argc, char **argv);
 int cmd_nshist(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 struct agent_client_config;
 /* GETs base + path from an agent with the client certificate of cc and

@@ -27,6 +27,7 @@ static const struct {
     {"export", cmd_export, "write stored events to a SQLite file"},
     {"nshist", cmd_nshist, "NS-record history and the direct-outbound DNS check (seed 003)"},
     {"agent", cmd_agent, "the traceback agent beside a DNS server (seed 000)"},
+    {"demo", cmd_demo, "dnshound end to end on a generated network with bots, in a minute"},
     {"trace", cmd_trace, "trace a spoofed attack back to its bots through the agents"},
     {"scenario", cmd_scenario, "labelled traffic: pcap, query log, dnstap and ground truth"},
 #ifdef DH_HAVE_SIM

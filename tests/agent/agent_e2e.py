@@ -315,6 +315,30 @@ for body, want in ((b'{"v":1,', 'bad_request'), (b'{"v":99,"type":"trace"}', 'un
     check(r.status == 400 and ans.get('error', {}).get('code') == want,
           'malformed request %r: %d %s' % (body, r.status, ans))
     hc.close()
+# An oversized request, a client without a certificate and one with an
+# expired certificate: refused, logged, and nothing else changes.
+def post(body, certs=True, key='victim'):
+    cx = ssl.create_default_context(cafile=C('ca.pem'))
+    if certs:
+        cx.load_cert_chain(C(key + '.pem'), C(key + '.key'))
+    hc = http.client.HTTPSConnection('localhost', lport, context=cx, timeout=10)
+    hc.request('POST', '/v1/trace', body, {'Content-Type': 'application/json'})
+    r = hc.getresponse()
+    data = r.read()
+    hc.close()
+    return r.status, data
+
+
+time.sleep(1.1)
+status, data = post(b'{' + b' ' * 20000 + b'}')
+check(status == 413 and b'too_large' in data, 'oversized: %d %r' % (status, data[:200]))
+status, data = post(b'{}', certs=False)
+check(status == 403 and b'no client certificate' in data, 'no certificate: %d %r' % (status, data))
+status, data = post(b'{}', key='expired')
+check(status == 403 and b'expired' in data, 'expired: %d %r' % (status, data))
+text = open(os.path.join(WORK, 'fwd.audit')).read()
+check(text.count('"type":"refused"') >= 3 and 'over max-request' in text and 'no client certificate' in text and
+      'certificate expired' in text, 'refusals missing from the audit log')
 stop(lproc)
 with open(llog, 'a') as f:
     f.write(logline(time.time(), '10.99.1.9', 'after.example.net'))

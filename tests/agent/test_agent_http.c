@@ -27,6 +27,7 @@
 #include <gnutls/x509.h>
 #include <sodium.h>
 
+#include "agent/agent_cert.h"
 #include "agent/agent_http.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -43,6 +44,11 @@ static void path(char *buf, size_t len, const char *name)
 static void handler(void *ctx, const struct agent_http_request *req,
                     struct agent_http_response *resp)
 {
+	if (req->too_large) {
+		resp->status = 413;
+		dh_buf_addf(&resp->body, "{\"too_large\":%zu}", req->too_large);
+		return;
+	}
 	if (strstr(req->body, "sleep")) {
 		struct timespec ts = {0, 400 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -296,7 +302,7 @@ static void test_limits_and_errors(void **state)
 	big[sizeof(big) - 1] = 0;
 	assert_int_equal(post(h, "client", "ca.pem", NULL, big, 5000, &status, &out), 0);
 	assert_int_equal(status, 413);
-	assert_non_null(strstr(out.data, "too_large"));
+	assert_non_null(strstr(out.data, "\"too_large\":4095"));
 	dh_buf_release(&out);
 
 	assert_int_equal(post(h, "client", "ca.pem", NULL, "sleep", 100, &status, &out),
@@ -429,13 +435,64 @@ static void test_bad_config(void **state)
 	agent_http_stop(NULL);
 }
 
+/* Certificates made by agent_cert.h serve both ways between two agents. */
+static void test_made_certs(void **state)
+{
+	char ca[4096], cak[4096], a[4096], ak[4096], b[4096], bk[4096], err[512], fp[65], want[128];
+	struct agent_http_config c;
+	struct agent_http *h = NULL;
+	struct agent_client *cl = NULL;
+	struct agent_client_config cc = {0};
+	struct dh_buf out;
+	unsigned status = 0;
+	char u[256];
+	path(ca, sizeof(ca), "made-ca.pem");
+	path(cak, sizeof(cak), "made-ca.key");
+	path(a, sizeof(a), "made-a.pem");
+	path(ak, sizeof(ak), "made-a.key");
+	path(b, sizeof(b), "made-b.pem");
+	path(bk, sizeof(bk), "made-b.key");
+	assert_int_equal(agent_cert_make_ca("made CA", 2, ca, cak, err, sizeof(err)), 0);
+	assert_int_equal(
+	    agent_cert_make_agent("a.example", NULL, 2, ca, cak, a, ak, err, sizeof(err)), 0);
+	assert_int_equal(
+	    agent_cert_make_agent("b.example", "b.example", 2, ca, cak, b, bk, err, sizeof(err)),
+	    0);
+	assert_int_not_equal(
+	    agent_cert_make_agent("x", NULL, 2, "/nonexistent.pem", cak, b, bk, err, sizeof(err)),
+	    0);
+	memset(&c, 0, sizeof(c));
+	c.listen = "127.0.0.1";
+	c.cert_file = a;
+	c.key_file = ak;
+	c.ca_file = ca;
+	assert_int_equal(agent_http_start(&h, &c, handler, NULL, err, sizeof(err)), 0);
+	cc.cert_file = b;
+	cc.key_file = bk;
+	cc.ca_file = ca;
+	assert_int_equal(agent_client_new(&cl, &cc), 0);
+	url(u, sizeof(u), h, "localhost");
+	dh_buf_init(&out);
+	assert_int_equal(agent_client_post(cl, u, "{}", 2, 5000, &status, &out, err, sizeof(err)),
+	                 0);
+	dh_buf_addc(&out, 0);
+	assert_int_equal(status, 200);
+	assert_int_equal(agent_cert_fingerprint(b, fp), 0);
+	snprintf(want, sizeof(want), "\"fp\":\"%s\"", fp);
+	assert_non_null(strstr(out.data, want));
+	assert_non_null(strstr(out.data, "\"cn\":\"b.example\""));
+	dh_buf_release(&out);
+	agent_client_free(cl);
+	agent_http_stop(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mutual_ok),   cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_server_auth), cmocka_unit_test(test_limits_and_errors),
 	    cmocka_unit_test(test_reload),      cmocka_unit_test(test_concurrent_keepalive),
-	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test(test_bad_config),  cmocka_unit_test(test_made_certs),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
