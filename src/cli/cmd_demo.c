@@ -215,7 +215,8 @@ struct truth {
 	struct json_object *root; /* owned */
 	size_t n;
 	const char *host[64], *kind[64];
-	const char *victim, *attack_start, *attack_end, *resolver;
+	const char *victim, *victim_addr, *attack_start, *attack_end, *resolver;
+	const char *bot; /* a bot that resolved the victim's name, for the confirmation */
 };
 
 static int load_truth(struct demo *d, struct truth *t)
@@ -232,11 +233,14 @@ static int load_truth(struct demo *d, struct truth *t)
 			struct json_object *b = json_object_array_get_idx(inf, i);
 			t->host[t->n] = jstr(b, "addr");
 			t->kind[t->n] = jstr(b, "behaviour");
+			if (!t->bot && strcmp(t->kind[t->n], "ddos-resolve") == 0)
+				t->bot = t->host[t->n];
 			t->n++;
 		}
 	if (json_object_object_get_ex(t->root, "attacks", &at) && json_object_array_length(at)) {
 		struct json_object *a = json_object_array_get_idx(at, 0);
 		t->victim = jstr(a, "victim");
+		t->victim_addr = jstr(a, "addr");
 		t->attack_start = jstr(a, "start");
 		t->attack_end = jstr(a, "end");
 	}
@@ -450,11 +454,53 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	char url[64];
 	snprintf(url, sizeof(url), "https://localhost:%u", aport);
 	out.len = 0;
-	const char *a8[] = {"trace",          "--agent", url,      "--fqdn", t.victim,
-	                    "--from-capture", pcap,      "--json", "--cert", ac[2],
-	                    "--key",          ak[2],     "--ca",   ca,       NULL};
+	/* The window counts back from the attack's start (bots resolve the
+	 * name just before); the capture gives the sources to confirm. */
+	const char *a8[] = {"trace",
+	                    "--agent",
+	                    url,
+	                    "--fqdn",
+	                    t.victim,
+	                    "--time",
+	                    t.attack_start,
+	                    "--victim-ip",
+	                    t.victim_addr,
+	                    "--from-capture",
+	                    pcap,
+	                    "--json",
+	                    "--cert",
+	                    ac[2],
+	                    "--key",
+	                    ak[2],
+	                    "--ca",
+	                    ca,
+	                    NULL};
 	if (must(d, "trace", &out, a8))
 		goto out;
+	/* And a bot that attacks with its own address. */
+	struct dh_buf own;
+	dh_buf_init(&own);
+	const char *a8b[] = {"trace",
+	                     "--agent",
+	                     url,
+	                     "--fqdn",
+	                     t.victim,
+	                     "--time",
+	                     t.attack_start,
+	                     "--source",
+	                     t.bot ? t.bot : t.resolver,
+	                     "--json",
+	                     "--cert",
+	                     ac[2],
+	                     "--key",
+	                     ak[2],
+	                     "--ca",
+	                     ca,
+	                     NULL};
+	int own_rc = must(d, "trace", &own, a8b);
+	dh_buf_addc(&own, 0);
+	struct json_object *oans = own_rc == 0 ? json_tokener_parse(own.data) : NULL;
+	dh_buf_release(&own);
 	dh_buf_addc(&out, 0);
 	struct json_object *ans = json_tokener_parse(out.data);
 	stop_agents(d);
@@ -470,6 +516,7 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	                    NULL};
 	if (must(d, "report", NULL, a9)) {
 		json_object_put(ans);
+		json_object_put(oans);
 		goto out;
 	}
 
@@ -516,6 +563,16 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 			       : json_object_get_boolean(sp) ? "spoofed"
 			                                     : "not spoofed");
 		}
+	if (oans && json_object_object_get_ex(oans, "sources", &src))
+		for (size_t i = 0; i < json_object_array_length(src); i++) {
+			struct json_object *s = json_object_array_get_idx(src, i), *sp;
+			json_object_object_get_ex(s, "spoofed", &sp);
+			printf("  a bot's own address %-15s %s\n", jstr(s, "address"),
+			       !sp                           ? "unknown"
+			       : json_object_get_boolean(sp) ? "spoofed"
+			                                     : "not spoofed");
+		}
+	json_object_put(oans);
 	if (ans && json_object_object_get_ex(ans, "cc_candidates", &cc) &&
 	    json_object_array_length(cc))
 		printf("  first C&C candidate: %s\n",

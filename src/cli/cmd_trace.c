@@ -47,12 +47,15 @@ static const char usage[] =
     "\n"
     "  --agent URL          the destination agent (https://host:port)\n"
     "  --fqdn NAME          the attacked name\n"
-    "  --victim-ip ADDR     instead: the agent finds the names of ADDR\n"
+    "  --victim-ip ADDR     instead: the agent finds the names of ADDR (with --fqdn\n"
+    "                       and --from-capture: only the capture's packets to ADDR)\n"
     "  --time T             attack start (RFC 3339, date or epoch seconds)\n"
     "  --end T              attack end (default: the start)\n"
     "  --window S           end hosts asked within S seconds before (default 10)\n"
     "  --source IP          an attack packet's source address to confirm (up to 8)\n"
-    "  --from-capture FILE  time span, victim and sources from a capture of the attack\n"
+    "  --from-capture FILE  a capture of the attack: its time span (unless --time),\n"
+    "                       victim (the most frequent destination) and most frequent\n"
+    "                       sources; DNS packets in it are left out\n"
     "  --max-hops N         hop limit (default 4)\n"
     "  --deadline S         seconds the whole trace may take (default 10)\n"
     "  --name NAME          who asks, as it appears on paths (default: victim)\n"
@@ -67,7 +70,7 @@ struct src_count {
 
 struct capinfo {
 	int64_t first_ns, last_ns;
-	uint64_t packets, skipped;
+	uint64_t packets, skipped, dns;
 	struct src_count *dst, *src; /* owned */
 	size_t ndst, nsrc, capdst, capsrc;
 };
@@ -97,9 +100,14 @@ static int count_addr(struct src_count **v, size_t *n, size_t *cap, const struct
 	return 0;
 }
 
-/* The IP source and destination of one frame; 0 or -1 when it has none. */
+/* The IP source and destination of one frame; 0, or -1 when it has none,
+ * 1 when it is DNS (UDP or TCP port 53: the attack is not DNS, and a
+ * capture at the victim holds its own lookups too). */
 static int frame_addrs(int dlt, const uint8_t *p, size_t len, struct dh_addr *s, struct dh_addr *d)
 {
+	unsigned proto = 0;
+	const uint8_t *l4 = NULL;
+	size_t l4len = 0;
 	struct cur c;
 	unsigned et = 0;
 	cur_init(&c, p, len);
@@ -134,20 +142,34 @@ static int frame_addrs(int dlt, const uint8_t *p, size_t len, struct dh_addr *s,
 	if (et == 0 && left > 0)
 		et = (ip[0] >> 4) == 4 ? 0x0800 : (ip[0] >> 4) == 6 ? 0x86dd : 0;
 	if (et == 0x0800) {
-		if (left < 20 || (ip[0] >> 4) != 4)
+		size_t ihl = left ? (size_t)(ip[0] & 15) * 4 : 0;
+		if (left < 20 || (ip[0] >> 4) != 4 || ihl < 20)
 			return -1;
 		dh_addr_set4(s, ip + 12);
 		dh_addr_set4(d, ip + 16);
-		return 0;
-	}
-	if (et == 0x86dd) {
+		proto = ip[9];
+		/* Only a first fragment carries the ports. */
+		if ((dh_be16(ip + 6) & 0x1fff) == 0 && left > ihl) {
+			l4 = ip + ihl;
+			l4len = left - ihl;
+		}
+	} else if (et == 0x86dd) {
 		if (left < 40 || (ip[0] >> 4) != 6)
 			return -1;
 		dh_addr_set6(s, ip + 8);
 		dh_addr_set6(d, ip + 24);
-		return 0;
+		/* Extension headers are not walked: a packet behind one counts
+		 * as not DNS, which only errs towards the attack. */
+		proto = ip[6];
+		l4 = ip + 40;
+		l4len = left - 40;
+	} else {
+		return -1;
 	}
-	return -1;
+	if ((proto == 17 || proto == 6) && l4 && l4len >= 4 &&
+	    (dh_be16(l4) == 53 || dh_be16(l4 + 2) == 53))
+		return 1;
+	return 0;
 }
 
 static int read_capture(const char *path, const struct dh_addr *victim, struct capinfo *ci)
@@ -166,8 +188,12 @@ static int read_capture(const char *path, const struct dh_addr *victim, struct c
 	int dlt = pcap_datalink(pc);
 	while ((r = pcap_next_ex(pc, &h, &data)) == 1) {
 		struct dh_addr s, d;
-		if (frame_addrs(dlt, data, h->caplen, &s, &d) != 0) {
-			ci->skipped++;
+		int fr = frame_addrs(dlt, data, h->caplen, &s, &d);
+		if (fr != 0) {
+			if (fr < 0)
+				ci->skipped++;
+			else
+				ci->dns++;
 			continue;
 		}
 		if (victim && victim->family && !dh_addr_equal(&d, victim))
@@ -387,7 +413,7 @@ int cmd_trace(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (!url || (!fqdn && !victim.family && !capture) || (fqdn && victim.family) ||
+	if (!url || (!fqdn && !victim.family && !capture) || (fqdn && victim.family && !capture) ||
 	    (!have_start && !capture) || !cc.cert_file || !cc.key_file || !cc.ca_file ||
 	    optind != argc) {
 		fputs(usage, stderr);
@@ -415,10 +441,10 @@ int cmd_trace(int argc, char **argv)
 		dh_time_format(ci.first_ns, t0, sizeof(t0));
 		dh_time_format(ci.last_ns, t1, sizeof(t1));
 		fprintf(stderr,
-		        "%s: %llu packets to %s from %s to %s, %zu source addresses (%llu packets "
-		        "without IP skipped)\n",
+		        "%s: %llu packets to %s from %s to %s, %zu source addresses (%llu DNS "
+		        "packets and %llu without IP left out)\n",
 		        capture, (unsigned long long)ci.packets, vt, t0, t1, ci.nsrc,
-		        (unsigned long long)ci.skipped);
+		        (unsigned long long)ci.dns, (unsigned long long)ci.skipped);
 		free(ci.dst);
 		free(ci.src);
 	}
@@ -448,6 +474,7 @@ int cmd_trace(int argc, char **argv)
 	struct trace_answer ans;
 	int exit_rc = CLI_EXIT_OK;
 	trace_answer_init(&ans);
+	/* With a name, a victim address only chose the capture's packets. */
 	rc = trace_request_init(&r, name, fqdn, fqdn ? NULL : &victim, t_start / 1000000,
 	                        (t_end ? t_end : t_start) / 1000000, (uint32_t)window, deadline);
 	if (rc) {
