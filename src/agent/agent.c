@@ -219,8 +219,11 @@ static void https_exchange(void *ctx, struct trace_call *calls, size_t n, int64_
 		} else {
 			ps->failed++;
 			ps->reachable = 0;
-			snprintf(ps->last_error, sizeof(ps->last_error), "%s: %s",
-			         trace_code_name(calls[i].rc), calls[i].detail);
+			/* A detail as long as the field is cut: the return is
+			 * looked at, which is what the warning asks. */
+			if (snprintf(ps->last_error, sizeof(ps->last_error), "%s: %s",
+			             trace_code_name(calls[i].rc), calls[i].detail) < 0)
+				ps->last_error[0] = 0;
 		}
 	}
 out:

@@ -718,7 +718,8 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 			goto out;
 	}
 	rc = 0;
-	qsort(s.names, s.n, sizeof(*s.names), cc_rank_cmp);
+	if (s.n > 1)
+		qsort(s.names, s.n, sizeof(*s.names), cc_rank_cmp);
 	size_t nn = s.n < CC_NAMES ? s.n : CC_NAMES;
 	for (size_t i = 0; i < nn; i++) {
 		struct cc_other o;
@@ -747,7 +748,8 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 		tmp[i].others = s.names[i].others;
 		tmp[i].score = cc_score(tmp[i].bots, tmp[i].others);
 	}
-	qsort(tmp, nn, sizeof(tmp[0]), cc_cmp);
+	if (nn > 1)
+		qsort(tmp, nn, sizeof(tmp[0]), cc_cmp);
 	for (size_t i = 0; i < nn && i < CC_KEEP; i++) {
 		struct trace_cc *c;
 		if ((rc = trace_answer_add_cc(out, &c)) != 0)
@@ -814,7 +816,8 @@ static int confirmation(struct trace_agent *ag, const struct trace_request *r, c
 	for (; k < n; k++)
 		randombytes_buf(c->tags[k], TRACE_OPRF_BYTES);
 	c->ntags = n;
-	qsort(c->tags, n, TRACE_OPRF_BYTES, tag_cmp);
+	if (n > 1)
+		qsort(c->tags, n, TRACE_OPRF_BYTES, tag_cmp);
 	return 0;
 }
 
@@ -1005,7 +1008,9 @@ static int trace_name(struct trace_agent *ag, const struct trace_request *r, con
 	if (r->kind == TRACE_KIND_TRACE && (rc = local_candidates(ag, r, name, &s, out)) != 0)
 		goto out;
 	if (r->kind == TRACE_KIND_TRACE && out->ncand > before) {
-		qsort(out->cand + before, out->ncand - before, sizeof(*out->cand), cand_cmp);
+		if (out->ncand - before > 1)
+			qsort(out->cand + before, out->ncand - before, sizeof(*out->cand),
+			      cand_cmp);
 		if (rights & TRACE_R_CLIENTS)
 			rc = cc_lookback(ag, r, name, out->cand + before, out->ncand - before, out);
 		if (rc)
@@ -1151,8 +1156,11 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 		trace_answer_release(&out);
 		return refuse(ag, r.request_id, TRACE_EINTERNAL, trace_strerror(rc), ans, ans_len);
 	}
-	qsort(out.cand, out.ncand, sizeof(*out.cand), cand_cmp);
-	qsort(out.cc, out.ncc, sizeof(*out.cc), cc_cmp);
+	/* qsort() with a NULL base is undefined even for no elements. */
+	if (out.ncand > 1)
+		qsort(out.cand, out.ncand, sizeof(*out.cand), cand_cmp);
+	if (out.ncc > 1)
+		qsort(out.cc, out.ncc, sizeof(*out.cc), cc_cmp);
 	if (!(peer->rights & TRACE_R_CLIENTS) && (out.ncand || out.ncc)) {
 		snprintf(err, sizeof(err),
 		         "%s: %zu candidate(s) and %zu name(s) withheld: peer %s lacks the "

@@ -178,7 +178,8 @@ for c in ans['candidates']:
               'path of %s: %s' % (c['host'], c['path']))
 check(ans['unreached'] == [], 'unreached: %s' % ans['unreached'])
 verdict = {s['address']: s['spoofed'] for s in ans['sources']}
-check(verdict == {bots[0]: False, spoof: True}, 'spoofed verdicts: %s' % ans['sources'])
+check(verdict == {bots[0]: False, spoof: True},
+      'spoofed verdicts: %s (stderr: %s)' % (ans['sources'], p.stderr[-1500:]))
 check(ans['spoofed'] is False, 'answer spoofed for a real bot: %s' % ans['spoofed'])
 check(ans['lookback_s'] > 0, 'lookback_s %s' % ans['lookback_s'])
 print('trace: %d candidates, bots %s found through dest and res in %.2f s' % (
