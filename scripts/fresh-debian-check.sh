@@ -188,14 +188,17 @@ make_chroot() {
 step chroot make_chroot || finish
 
 # The chroot's own mounts: what a booted machine has and the tests use.
-for m in proc sys dev dev/pts run; do
+# The chroot's directory is bound onto itself first: "ip netns add" runs
+# "mount --make-rslave /", which fails (EINVAL) where / is no mount point.
+for m in . proc sys dev dev/pts run; do
 	case $m in
+	.) mount --bind "$root" "$root" ;;
 	proc) mount -t proc proc "$root/proc" ;;
 	sys) mount --bind /sys "$root/sys" ;;
 	dev) mount --bind /dev "$root/dev" ;;
 	dev/pts) mount --bind /dev/pts "$root/dev/pts" ;;
 	run) mount -t tmpfs -o mode=755 tmpfs "$root/run" && mount --make-shared "$root/run" ;;
-	esac && mounted+=("$root/$m")
+	esac && mounted+=("$root/${m#.}")
 done
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
