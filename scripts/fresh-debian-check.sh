@@ -26,18 +26,17 @@
 #   6. with --full: the README's second set-up command (the whole test
 #      suite, scripts/check.sh).
 #
-# Why step 6 is not the default, and what it cannot do in a chroot: the
-# chroot shares the host's kernel and network namespace. The tests that
-# start real DNS servers need network namespaces ("ip netns add"), which
-# need /run/netns as a shared mount and the capability CAP_SYS_ADMIN in
-# the host's initial user namespace; in a chroot started by root on the
-# host both hold, so the script mounts /run as a tmpfs for them, but a
-# chroot inside a container without CAP_SYS_ADMIN (the usual CI runner)
-# has neither, and those tests then skip with the message
-# "needs root and network namespaces". Tests that need the peers' data
-# (../shared/data/peers, beside the source tree) skip too: a clean clone
-# has none. Everything else runs. The two builds of the suite take most
-# of an hour on a two-core machine, which is why it is opt-in.
+# Step 6 in a chroot: the chroot shares the host's kernel, so the tests
+# that start real DNS servers in a network namespace ("ip netns add")
+# work when the script runs as root on the host: it bind-mounts the
+# chroot onto itself (ip netns needs / to be a mount point, else "mount
+# --make-rslave /" fails with EINVAL) and mounts /run as a shared tmpfs
+# for /run/netns. Inside a container without CAP_SYS_ADMIN (a usual CI
+# runner) namespaces cannot be made and those tests skip or fail there.
+# The tests that need the peers' reference data (../shared/data/peers,
+# beside the source tree) skip: a clean clone has none. Step 6 is
+# opt-in because the suite runs twice (optimised and with the
+# sanitizers) and starts every DNS server of the test bed.
 #
 # WORKDIR (default /var/tmp/dnshound-fresh) holds the chroot and the
 # log of each step (WORKDIR/log/); the chroot is removed at the end unless
