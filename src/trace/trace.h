@@ -81,8 +81,8 @@ int trace_peer_by_server(const struct trace_peer *peers, size_t n, const struct 
  * bucket when it is. Returns 0, TRACE_EFORBID (message in err) or
  * TRACE_ERATE.
  */
-int trace_peer_admit(struct trace_peer *p, const struct trace_request *r, int64_t now_ns,
-                     char *err, size_t errlen);
+int trace_peer_admit(struct trace_peer *p, const struct trace_request *r, int64_t now_ns, char *err,
+                     size_t errlen);
 
 /* ---- clock and transport ---- */
 
@@ -99,9 +99,9 @@ struct trace_call {
 	const struct trace_peer *peer; /* borrowed: whom to ask */
 	const char *req;               /* borrowed: the request's JSON */
 	size_t req_len;
-	char *ans;      /* out, from malloc(); the caller frees it */
-	size_t ans_len; /* out */
-	int rc;         /* out: 0, TRACE_EDOWN, TRACE_EDEADLINE or another code */
+	char *ans;                   /* out, from malloc(); the caller frees it */
+	size_t ans_len;              /* out */
+	int rc;                      /* out: 0, TRACE_EDOWN, TRACE_EDEADLINE or another code */
 	char detail[TRACE_TEXT_MAX]; /* out: why, when rc != 0 */
 };
 

@@ -30,13 +30,13 @@
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
 
-#define HIST_N      128 /* traced requests remembered for section 4.4.1 */
-#define HIST_HOSTS  64  /* hosts remembered per request */
-#define HIST_SPAN_S 3600
-#define CC_NAMES    128  /* names per traceback whose rarity is measured */
-#define CC_OTHERS   1000 /* distinct other clients counted per name, at most */
-#define CC_KEEP     32   /* cc_candidates an agent returns */
-#define VICTIM_NAMES 8   /* names traced in victim-IP mode */
+#define HIST_N       128 /* traced requests remembered for section 4.4.1 */
+#define HIST_HOSTS   64  /* hosts remembered per request */
+#define HIST_SPAN_S  3600
+#define CC_NAMES     128  /* names per traceback whose rarity is measured */
+#define CC_OTHERS    1000 /* distinct other clients counted per name, at most */
+#define CC_KEEP      32   /* cc_candidates an agent returns */
+#define VICTIM_NAMES 8    /* names traced in victim-IP mode */
 
 struct hist {
 	char fqdn[TRACE_NAME_MAX];
@@ -260,9 +260,9 @@ static void aset_release(struct aset *s)
 /* ---- the local lookup: who asked this server for the name ---- */
 
 enum host_kind {
-	HOST_END = 0,      /* an end host: candidate */
-	HOST_PEER = 1,     /* a downstream server with an agent: relay */
-	HOST_NOAGENT = 2,  /* a downstream server without one: unreached */
+	HOST_END = 0,     /* an end host: candidate */
+	HOST_PEER = 1,    /* a downstream server with an agent: relay */
+	HOST_NOAGENT = 2, /* a downstream server without one: unreached */
 };
 
 struct host {
@@ -498,8 +498,8 @@ static int cand_cmp(const void *x, const void *y)
 	return strcmp(a->host, b->host);
 }
 
-static int local_candidates(struct trace_agent *ag, const struct trace_request *r,
-                            const char *name, struct scan *s, struct trace_answer *out)
+static int local_candidates(struct trace_agent *ag, const struct trace_request *r, const char *name,
+                            struct scan *s, struct trace_answer *out)
 {
 	double w = (double)r->window_s;
 	for (size_t i = 0; i < s->n; i++) {
@@ -532,8 +532,9 @@ static int local_candidates(struct trace_agent *ag, const struct trace_request *
 		double dt = (double)h->nearest_dt_ns / 1e9;
 		double prox = 1.0 - (dt < w ? dt : w) / w;
 		c->score = 1.0 + prox;
-		trace_cand_reason(c, "asked %s for %s %" PRIu32 " time(s) in the %" PRIu32
-		                     " s window (seed 000 4.2)",
+		trace_cand_reason(c,
+		                  "asked %s for %s %" PRIu32 " time(s) in the %" PRIu32
+		                  " s window (seed 000 4.2)",
 		                  ag->name, name, h->queries, r->window_s);
 		trace_cand_reason(c, "nearest query %.3f s %s the attack's start", dt,
 		                  h->last_ns <= s->start_ns ? "before" : "from");
@@ -541,8 +542,9 @@ static int local_candidates(struct trace_agent *ag, const struct trace_request *
 		c->requests = 1 + k;
 		if (k) {
 			c->score += (double)k;
-			trace_cand_reason(c, "also found in %" PRIu32 " other traced request(s) "
-			                     "within an hour at %s (seed 000 4.4.1)",
+			trace_cand_reason(c,
+			                  "also found in %" PRIu32 " other traced request(s) "
+			                  "within an hour at %s (seed 000 4.4.1)",
 			                  k, ag->name);
 		}
 	}
@@ -653,8 +655,7 @@ struct cc_other {
 static int cc_other_cb(void *ctx, const struct ev_event *ev)
 {
 	struct cc_other *o = ctx;
-	if (dns_msg_is_response(&ev->msg) || is_own(o->ag, &ev->src) ||
-	    aset_has(o->bots, &ev->src))
+	if (dns_msg_is_response(&ev->msg) || is_own(o->ag, &ev->src) || aset_has(o->bots, &ev->src))
 		return 0;
 	if (aset_add(&o->seen, &ev->src) < 0) {
 		o->err = -ENOMEM;
@@ -685,8 +686,7 @@ static int cc_cmp(const void *x, const void *y)
 }
 
 static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, const char *name,
-                       const struct trace_candidate *cand, size_t ncand,
-                       struct trace_answer *out)
+                       const struct trace_candidate *cand, size_t ncand, struct trace_answer *out)
 {
 	struct cc_scan s;
 	struct aset bots;
@@ -1041,9 +1041,9 @@ static int victim_cb(void *ctx, const struct ev_event *ev)
 	for (unsigned i = 0; i < ev->msg.rr_count && i < DNS_RR_MAX; i++) {
 		const struct dns_rr *rr = &ev->msg.rr[i];
 		struct dh_addr a;
-		if (rr->section != DNS_SEC_ANSWER || (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) ||
-		    !rr->data_text || dh_addr_parse(&a, rr->data_text) != 0 ||
-		    !dh_addr_equal(&a, v->victim))
+		if (rr->section != DNS_SEC_ANSWER ||
+		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || !rr->data_text ||
+		    dh_addr_parse(&a, rr->data_text) != 0 || !dh_addr_equal(&a, v->victim))
 			continue;
 		char norm[TRACE_NAME_MAX];
 		if (trace_name_norm(ev->msg.qname, norm) != 0)
@@ -1103,7 +1103,8 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 		return refuse(ag, r.request_id, rc, err, ans, ans_len);
 	int pi = trace_peer_match(ag->peers, ag->npeers, from);
 	if (pi < 0) {
-		snprintf(err, sizeof(err), "no peer entry for certificate %.64s (%.60s, issued by %.60s)",
+		snprintf(err, sizeof(err),
+		         "no peer entry for certificate %.64s (%.60s, issued by %.60s)",
 		         from->fingerprint[0] ? from->fingerprint : "-", from->name, from->ca);
 		return refuse(ag, r.request_id, TRACE_EUNKNOWN, err, ans, ans_len);
 	}
@@ -1138,8 +1139,9 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 	} else {
 		rc = victim_names(ag, &r, &out);
 		if (rc == 0 && out.nnames == 0)
-			trace_answer_add_warning(&out, "no name resolved to the victim's address in "
-			                               "this server's log");
+			trace_answer_add_warning(&out,
+			                         "no name resolved to the victim's address in "
+			                         "this server's log");
 		if (rc == 0 && r.has_blinded)
 			trace_answer_add_warning(&out, "confirmation needs the FQDN; not done in "
 			                               "victim-IP mode");

@@ -92,8 +92,8 @@ static void deliver(struct trace_fake *net, const struct trace_ident *from, stru
 		c->ans = NULL;
 		c->ans_len = 0;
 		c->rc = TRACE_EDEADLINE;
-		snprintf(c->detail, sizeof(c->detail), "%s answered %lld ms after the deadline",
-		         to, (long long)((net->now_ns - deadline_ns) / 1000000));
+		snprintf(c->detail, sizeof(c->detail), "%s answered %lld ms after the deadline", to,
+		         (long long)((net->now_ns - deadline_ns) / 1000000));
 	}
 }
 

@@ -24,8 +24,9 @@
 /* ---- codes ---- */
 
 static const char *const code_names[] = {
-    "bad_request", "unsupported_version", "too_large", "unknown_peer", "forbidden", "loop",
-    "hop_limit",   "deadline",            "rate_limited", "internal", "down",
+    "bad_request", "unsupported_version", "too_large", "unknown_peer", "forbidden",
+    "loop",        "hop_limit",           "deadline",  "rate_limited", "internal",
+    "down",
 };
 
 const char *trace_code_name(int code)
@@ -132,8 +133,8 @@ static void copy(char *dst, size_t cap, const char *src)
 int trace_answer_add_unreached(struct trace_answer *a, const char *agent, const char *reason,
                                const char *detail)
 {
-	int rc = grow((void **)&a->unreached, &a->nunreached, sizeof(*a->unreached),
-	              TRACE_LIST_MAX);
+	int rc =
+	    grow((void **)&a->unreached, &a->nunreached, sizeof(*a->unreached), TRACE_LIST_MAX);
 	if (rc)
 		return rc;
 	struct trace_unreached *u = &a->unreached[a->nunreached - 1];
@@ -601,8 +602,8 @@ static struct json_object *get(struct json_object *obj, const char *key)
 }
 
 /* An integer in [lo, hi]; required or (when dflt_ok) missing = *out kept. */
-static int get_int(struct pctx *p, struct json_object *obj, const char *key, int64_t lo,
-                   int64_t hi, int required, int64_t *out)
+static int get_int(struct pctx *p, struct json_object *obj, const char *key, int64_t lo, int64_t hi,
+                   int required, int64_t *out)
 {
 	struct json_object *v = get(obj, key);
 	if (!v) {
@@ -676,9 +677,9 @@ static int check_version(struct pctx *p, struct json_object *root, unsigned *ver
 }
 
 static const char *const request_keys[] = {
-    "v",        "type",        "request_id",      "originator",    "hops",
-    "max_hops", "path",        "deadline_ms",     "fqdn",          "victim_ip",
-    "window_s", "lookback_s",  "attack_start_ms", "attack_end_ms", "confirm",
+    "v",        "type",       "request_id",      "originator",    "hops",
+    "max_hops", "path",       "deadline_ms",     "fqdn",          "victim_ip",
+    "window_s", "lookback_s", "attack_start_ms", "attack_end_ms", "confirm",
     NULL,
 };
 
@@ -724,8 +725,8 @@ static int parse_request(struct pctx *p, struct json_object *root, struct trace_
 	r->npath = (unsigned)json_object_array_length(path);
 	for (unsigned i = 0; i < r->npath; i++) {
 		struct json_object *e = json_object_array_get_idx(path, i);
-		const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
-		                                                          : NULL;
+		const char *s =
+		    json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
 		if (!s || !token_ok(s, 1, TRACE_AGENT_MAX))
 			return fail(p, TRACE_EBADREQ, "\"path\"[%u] is not an agent name", i);
 		memcpy(r->path[i], s, strlen(s) + 1);
@@ -773,8 +774,9 @@ static int parse_request(struct pctx *p, struct json_object *root, struct trace_
 		r->has_blinded = 1;
 	}
 	if (r->kind == TRACE_KIND_TRACE && !!r->fqdn[0] == (r->victim.family != DH_AF_NONE))
-		return fail(p, TRACE_EBADREQ, "a trace needs exactly one of \"fqdn\" and "
-		                              "\"victim_ip\"");
+		return fail(p, TRACE_EBADREQ,
+		            "a trace needs exactly one of \"fqdn\" and "
+		            "\"victim_ip\"");
 	if (r->kind == TRACE_KIND_CONFIRM && (!r->fqdn[0] || !r->has_blinded))
 		return fail(p, TRACE_EBADREQ, "a confirm needs \"fqdn\" and \"confirm\"");
 	return 0;
@@ -794,8 +796,8 @@ int trace_request_parse(const uint8_t *buf, size_t len, struct trace_request *r,
 	return p.rc;
 }
 
-static int str_elem(struct pctx *p, struct json_object *arr, size_t i, const char *what,
-                    size_t max, char *out)
+static int str_elem(struct pctx *p, struct json_object *arr, size_t i, const char *what, size_t max,
+                    char *out)
 {
 	struct json_object *e = json_object_array_get_idx(arr, i);
 	if (!json_object_is_type(e, json_type_string))
@@ -822,8 +824,8 @@ static int obj_elem(struct pctx *p, struct json_object *arr, size_t i, const cha
 static int get_score(struct pctx *p, struct json_object *o, const char *key, double *out)
 {
 	struct json_object *v = get(o, key);
-	if (!v || !(json_object_is_type(v, json_type_double) ||
-	            json_object_is_type(v, json_type_int)))
+	if (!v ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
 		return fail(p, TRACE_EBADREQ, "\"%s\" is not a number", key);
 	double d = json_object_get_double(v);
 	if (!(d >= -1e6 && d <= 1e6))
@@ -896,16 +898,15 @@ static int parse_cand(struct pctx *p, struct json_object *o, struct trace_candid
 }
 
 static const char *const answer_keys[] = {
-    "v",          "request_id", "agent",           "fqdn",      "names",
-    "candidates", "spoofed",    "cc_candidates",   "hops",      "lookback_s",
-    "lookback_reason", "unreached", "warnings", "confirmations", "error",
-    NULL,
+    "v",        "request_id",    "agent", "fqdn",       "names",           "candidates",
+    "spoofed",  "cc_candidates", "hops",  "lookback_s", "lookback_reason", "unreached",
+    "warnings", "confirmations", "error", NULL,
 };
 
 static int parse_answer(struct pctx *p, struct json_object *root, struct trace_answer *a)
 {
-	static const char *const ck[] = {"host",     "score",    "reasons",   "path", "evidence",
-	                                 "queries",  "requests", "resolvers", NULL};
+	static const char *const ck[] = {"host",    "score",    "reasons",   "path", "evidence",
+	                                 "queries", "requests", "resolvers", NULL};
 	static const char *const cck[] = {"name", "score", "bots", "others", NULL};
 	static const char *const uk[] = {"agent", "reason", "detail", NULL};
 	static const char *const fk[] = {"agent", "evaluated", "tags", NULL};

@@ -86,14 +86,14 @@ struct trace_request {
 	unsigned npath;
 	char path[TRACE_PATH_MAX][TRACE_AGENT_MAX + 1]; /* agents relayed by */
 	int64_t deadline_ms;                            /* unix ms; answer by then */
-	char fqdn[TRACE_NAME_MAX];   /* lower case, trailing dot; "" in victim mode */
-	struct dh_addr victim;       /* victim-IP mode when family != NONE */
-	int64_t attack_start_ms;     /* first attack packet */
-	int64_t attack_end_ms;       /* last attack packet (>= start) */
-	uint32_t window_s;           /* end hosts: asked in [start - window, end] */
-	uint32_t lookback_s;         /* resolvers, forwarders: [start - lookback, end];
-	                                0 = decide (the destination does) */
-	uint8_t has_blinded;         /* a confirmation element follows */
+	char fqdn[TRACE_NAME_MAX]; /* lower case, trailing dot; "" in victim mode */
+	struct dh_addr victim;     /* victim-IP mode when family != NONE */
+	int64_t attack_start_ms;   /* first attack packet */
+	int64_t attack_end_ms;     /* last attack packet (>= start) */
+	uint32_t window_s;         /* end hosts: asked in [start - window, end] */
+	uint32_t lookback_s;       /* resolvers, forwarders: [start - lookback, end];
+	                              0 = decide (the destination does) */
+	uint8_t has_blinded;       /* a confirmation element follows */
 	uint8_t blinded[TRACE_OPRF_BYTES];
 };
 

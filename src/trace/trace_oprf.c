@@ -85,8 +85,8 @@ int trace_oprf_evaluate(const uint8_t key[TRACE_OPRF_KEY], const uint8_t blinded
 	return 0;
 }
 
-int trace_oprf_tag(const uint8_t key[TRACE_OPRF_KEY], const struct dh_addr *addr,
-                   const char *fqdn, uint8_t tag[TRACE_OPRF_BYTES])
+int trace_oprf_tag(const uint8_t key[TRACE_OPRF_KEY], const struct dh_addr *addr, const char *fqdn,
+                   uint8_t tag[TRACE_OPRF_BYTES])
 {
 	uint8_t in[17 + TRACE_NAME_MAX], p[crypto_core_ristretto255_BYTES];
 	uint8_t n[crypto_core_ristretto255_BYTES];

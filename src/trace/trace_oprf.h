@@ -42,8 +42,8 @@ int trace_oprf_evaluate(const uint8_t key[TRACE_OPRF_KEY], const uint8_t blinded
                         uint8_t evaluated[TRACE_OPRF_BYTES]);
 
 /* Source agent: the tag of one of its clients. Returns 0 or a code. */
-int trace_oprf_tag(const uint8_t key[TRACE_OPRF_KEY], const struct dh_addr *addr,
-                   const char *fqdn, uint8_t tag[TRACE_OPRF_BYTES]);
+int trace_oprf_tag(const uint8_t key[TRACE_OPRF_KEY], const struct dh_addr *addr, const char *fqdn,
+                   uint8_t tag[TRACE_OPRF_BYTES]);
 
 /* Victim side: the tag of x from the source agent's Z. Returns 0 or
  * TRACE_EBADREQ for an invalid Z. */

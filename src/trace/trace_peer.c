@@ -47,7 +47,8 @@ int trace_peer_match(const struct trace_peer *peers, size_t n, const struct trac
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_peer *p = &peers[i];
 		if (p->fingerprint[0]) {
-			if (ident->fingerprint[0] && strcasecmp(p->fingerprint, ident->fingerprint) == 0)
+			if (ident->fingerprint[0] &&
+			    strcasecmp(p->fingerprint, ident->fingerprint) == 0)
 				return (int)i;
 			continue;
 		}
@@ -67,8 +68,8 @@ int trace_peer_by_server(const struct trace_peer *peers, size_t n, const struct 
 	return -1;
 }
 
-int trace_peer_admit(struct trace_peer *p, const struct trace_request *r, int64_t now_ns,
-                     char *err, size_t errlen)
+int trace_peer_admit(struct trace_peer *p, const struct trace_request *r, int64_t now_ns, char *err,
+                     size_t errlen)
 {
 	unsigned need;
 	const char *what;
