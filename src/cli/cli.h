@@ -104,6 +104,51 @@ void cli_catch_signals(void);
  * "dnshound.store" in the current directory. */
 const char *cli_store_dir(const char *opt);
 
+/* The alert options (cli_alert.c, doc/alerts.md). Their getopt codes sit
+ * at 0x4100 and up, past every character, so they never collide with a
+ * command's own letters. */
+enum {
+	CLI_OPT_SYSLOG = 0x4100,
+	CLI_OPT_HOOK,
+	CLI_OPT_MAIL,
+	CLI_OPT_SENDMAIL,
+	CLI_OPT_BLOCK,
+	CLI_OPT_BLOCK_LEVEL,
+	CLI_OPT_APPLY,
+	CLI_OPT_BLOCK_TIMEOUT,
+	CLI_OPT_ALERT_LEVEL,
+};
+
+/* clang-format off */
+#define CLI_ALERT_LONGOPTS                                                     \
+	{"syslog", no_argument, NULL, CLI_OPT_SYSLOG},                         \
+	{"hook", required_argument, NULL, CLI_OPT_HOOK},                       \
+	{"mail", required_argument, NULL, CLI_OPT_MAIL},                       \
+	{"sendmail", required_argument, NULL, CLI_OPT_SENDMAIL},               \
+	{"block", required_argument, NULL, CLI_OPT_BLOCK},                     \
+	{"block-level", required_argument, NULL, CLI_OPT_BLOCK_LEVEL},         \
+	{"apply", no_argument, NULL, CLI_OPT_APPLY},                           \
+	{"block-timeout", required_argument, NULL, CLI_OPT_BLOCK_TIMEOUT},     \
+	{"alert-level", required_argument, NULL, CLI_OPT_ALERT_LEVEL}
+/* clang-format on */
+#define CLI_ALERT_HELP                                                                             \
+	"  --alert-level L    alert on findings at level L or above (candidate, warning,\n"        \
+	"                     emergency; default candidate)\n"                                     \
+	"  --syslog           one line per finding to syslog (facility daemon)\n"                  \
+	"  --hook CMD         run CMD (through /bin/sh) per finding, its JSON line on stdin\n"     \
+	"  --mail ADDR        mail each finding to ADDR through sendmail\n"                        \
+	"  --sendmail PROG    the sendmail program (default /usr/sbin/sendmail)\n"                 \
+	"  --block nft|iptables  block list of the hosts at --block-level: printed, not run\n"     \
+	"  --block-level L    lowest level blocked (default emergency)\n"                          \
+	"  --block-timeout S  seconds an nft entry lasts before it expires (default 3600)\n"       \
+	"  --apply            run the block commands instead of printing them\n"
+
+struct alert_config;
+
+/* Handles one alert option; c is getopt's value. Returns 1 when c was
+ * one of them, 0 when not, -1 on a bad value (message printed). */
+int cli_alert_option(int c, const char *arg, struct alert_config *cfg);
+
 int cmd_decode(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
@@ -122,32 +167,35 @@ struct agent_client_config;
 /* GETs base + path from an agent with the client certificate of cc and
  * prints the answer (stdout when 200, else stderr). Returns an exit code. */
 int cli_agent_get(const struct agent_client_config *cc, const char *base, const char *path);
+int cmd_block(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_findings(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+/* Something that gets every event a live loop reads (detect --follow,
+ * top --follow, nshist check -- ...): fn returns 0 to go on or a negative
+ * code to stop the loop. idle (may be NULL) is called when the input is
+ * idle, at least every few seconds on a busy one, and once at the end, so
+ * that the consumer can flush and save; it returns 0 or a negative code
+ * (after printing why), which stops the loop. With a hook and no --store
+ * the loops print no events. */
+struct cli_event_hook {
+	int (*fn)(void *ctx, const struct ev_event *ev);
+	void *ctx;
+	int (*idle)(void *ctx);
+};
+
+/* The loops of listen, capture and follow mode with a hook (NULL: the
+ * commands themselves). */
+int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook);
+int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook);
+int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hook *hook);
 
 /* Follow mode of ingest (ingest = 1) and decode (0), in cmd_capture.c;
  * cli_has_follow() is 1 when argv holds --follow before any "--". */
 int cmd_follow(int argc, char **argv, int ingest);
 int cli_has_follow(int argc, char **argv);
-
-/*
- * A consumer of live events, so that a command that checks traffic as it
- * comes ("nshist check -- capture ...") runs the loops of capture, listen
- * and follow instead of a copy of them. event gets every event (queries
- * and responses already paired); idle is called when the input is idle,
- * at least every FLUSH interval on a busy one, and once at the end. Both
- * return 0, or a negative code after printing why, which stops the loop
- * with a runtime error. With a sink the loops neither print nor store.
- */
-struct cli_sink {
-	int (*event)(void *ctx, const struct ev_event *ev);
-	int (*idle)(void *ctx);
-	void *ctx;
-};
-
-/* The loops of capture, listen and follow (argv as for those commands,
- * argv[0] the command's name), handing events to sink (NULL: their own
- * printing or storing). */
-int cli_capture_run(int argc, char **argv, const struct cli_sink *sink);
-int cli_listen_run(int argc, char **argv, const struct cli_sink *sink);
-int cli_follow_run(int argc, char **argv, const struct cli_sink *sink);
 
 #endif

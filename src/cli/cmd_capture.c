@@ -85,7 +85,13 @@ int cmd_capture(int argc, char **argv)
 	return cli_capture_run(argc, argv, NULL);
 }
 
-int cli_capture_run(int argc, char **argv, const struct cli_sink *sink)
+/* The hook's idle callback, when it has one. */
+static int hook_idle(const struct cli_event_hook *hook)
+{
+	return hook && hook->idle ? hook->idle(hook->ctx) : 0;
+}
+
+int cli_capture_run(int argc, char **argv, const struct cli_event_hook *hook)
 {
 	static const struct option opts[] = {
 	    {"interface", required_argument, NULL, 'i'},
@@ -174,10 +180,6 @@ int cli_capture_run(int argc, char **argv, const struct cli_sink *sink)
 		fputs(capture_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (sink && (dir || json)) {
-		cli_err("capture: --store and --json belong to the checking command here");
-		return CLI_EXIT_USAGE;
-	}
 	sopt.on_bad = cli_bad_report;
 	sopt.on_bad_ctx = &bad;
 	ev = malloc(sizeof(*ev));
@@ -245,7 +247,7 @@ int cli_capture_run(int argc, char **argv, const struct cli_sink *sink)
 				rc = CLI_EXIT_RUNTIME;
 				break;
 			}
-			if (sink && sink->idle(sink->ctx) != 0) {
+			if (hook_idle(hook) != 0) {
 				rc = CLI_EXIT_RUNTIME;
 				break;
 			}
@@ -255,12 +257,14 @@ int cli_capture_run(int argc, char **argv, const struct cli_sink *sink)
 				continue; /* past the count: drained, not shown */
 			n++;
 			ev_match_event(matcher, ev);
-			if (sink) {
-				if (sink->event(sink->ctx, ev) != 0) {
-					rc = CLI_EXIT_RUNTIME;
-					break;
-				}
-			} else if (st) {
+			if (hook && (e = hook->fn(hook->ctx, ev)) != 0) {
+				cli_err("%s: detection stopped: %s", iface, dh_strerror(e));
+				rc = CLI_EXIT_RUNTIME;
+				break;
+			}
+			if (hook && !st)
+				continue;
+			if (st) {
 				e = store_ingest_add(st, ev);
 				if (e != 0) {
 					cli_err("%s: store: %s", dir, dh_strerror(e));
@@ -282,8 +286,8 @@ int cli_capture_run(int argc, char **argv, const struct cli_sink *sink)
 		double now = cli_now();
 		/* Busy links never go idle: flush by time as well, so a
 		 * reader of the output sees events within FLUSH_SECONDS. */
-		if ((out.len || sink) && now - last_flush >= FLUSH_SECONDS) {
-			if (cli_flush_out(&out) != 0 || (sink && sink->idle(sink->ctx) != 0)) {
+		if ((out.len || (hook && hook->idle)) && now - last_flush >= FLUSH_SECONDS) {
+			if (cli_flush_out(&out) != 0 || hook_idle(hook) != 0) {
 				rc = CLI_EXIT_RUNTIME;
 				break;
 			}
@@ -308,7 +312,7 @@ int cli_capture_run(int argc, char **argv, const struct cli_sink *sink)
 	}
 	if (cli_flush_out(&out) != 0 || out.err)
 		rc = CLI_EXIT_RUNTIME;
-	if (sink && rc == CLI_EXIT_OK && sink->idle(sink->ctx) != 0)
+	if (rc == CLI_EXIT_OK && hook_idle(hook) != 0)
 		rc = CLI_EXIT_RUNTIME;
 	if (st && in_file) {
 		e = rc == CLI_EXIT_OK ? store_ingest_end(st) : store_ingest_checkpoint(st);
@@ -459,8 +463,6 @@ static int rebase(struct follower *w)
 	return session_begin(w, &pos);
 }
 
-static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *sink);
-
 /* Waits IDLE_MS, or less when a signal comes. */
 static void idle(void)
 {
@@ -469,15 +471,10 @@ static void idle(void)
 
 int cmd_follow(int argc, char **argv, int ingest)
 {
-	return follow_run(argc, argv, ingest, NULL);
+	return cli_follow_run(argc, argv, ingest, NULL);
 }
 
-int cli_follow_run(int argc, char **argv, const struct cli_sink *sink)
-{
-	return follow_run(argc, argv, 0, sink);
-}
-
-static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *sink)
+int cli_follow_run(int argc, char **argv, int ingest, const struct cli_event_hook *hook)
 {
 	static const struct option opts[] = {
 	    {"follow", no_argument, NULL, 'W'},
@@ -545,10 +542,6 @@ static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *
 		return CLI_EXIT_USAGE;
 	}
 	w.path = argv[optind];
-	if (sink && (w.dir || json)) {
-		cli_err("--follow: --store and --json belong to the checking command here");
-		return CLI_EXIT_USAGE;
-	}
 	sopt.on_bad = cli_bad_report;
 	sopt.on_bad_ctx = &bad;
 	ev = malloc(sizeof(*ev));
@@ -641,13 +634,16 @@ static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *
 			ev_match_event(matcher, ev);
 			if (w.seen++ < w.skip)
 				continue;
-			if (sink) {
+			if (hook && (e = hook->fn(hook->ctx, ev)) != 0) {
+				cli_err("%s: detection stopped: %s", w.path, dh_strerror(e));
+				rc = CLI_EXIT_RUNTIME;
+				break;
+			}
+			if (hook && !w.st) {
 				w.stored++;
-				if (sink->event(sink->ctx, ev) != 0) {
-					rc = CLI_EXIT_RUNTIME;
-					break;
-				}
-			} else if (w.st) {
+				continue;
+			}
+			if (w.st) {
 				e = store_ingest_add(w.st, ev);
 				if (e != 0)
 					goto store_fail;
@@ -677,11 +673,7 @@ static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *
 		}
 		/* Nothing new: move on to a rotated or truncated file, make a
 		 * quiet spell's events durable, or wait. */
-		if (!w.st && cli_flush_out(&out) != 0) {
-			rc = CLI_EXIT_RUNTIME;
-			break;
-		}
-		if (sink && sink->idle(sink->ctx) != 0) {
+		if ((!w.st && cli_flush_out(&out) != 0) || hook_idle(hook) != 0) {
 			rc = CLI_EXIT_RUNTIME;
 			break;
 		}
@@ -705,7 +697,7 @@ static int follow_run(int argc, char **argv, int ingest, const struct cli_sink *
 	}
 	if (cli_flush_out(&out) != 0 || out.err)
 		rc = CLI_EXIT_RUNTIME;
-	if (sink && rc == CLI_EXIT_OK && sink->idle(sink->ctx) != 0)
+	if (rc == CLI_EXIT_OK && hook_idle(hook) != 0)
 		rc = CLI_EXIT_RUNTIME;
 	goto summary;
 store_fail:

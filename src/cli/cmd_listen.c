@@ -70,7 +70,7 @@ static const char usage[] =
     "  -h, --help         this text\n";
 
 struct listen_ctx {
-	const struct cli_sink *sink; /* NULL: print or store */
+	const struct cli_event_hook *hook; /* NULL: none */
 	struct ev_match *matcher;
 	struct store *store; /* NULL: print */
 	int json, quiet, tty, err;
@@ -94,11 +94,14 @@ static int on_event(void *ctx, struct ev_event *ev)
 	struct listen_ctx *l = ctx;
 
 	ev_match_event(l->matcher, ev);
-	if (l->sink) {
-		int e = l->sink->event(l->sink->ctx, ev);
-		if (e != 0)
+	if (l->hook) {
+		int e = l->hook->fn(l->hook->ctx, ev);
+		if (e != 0) {
 			l->err = e;
-		return e;
+			return e;
+		}
+		if (!l->store)
+			return 0;
 	}
 	if (l->store) {
 		int e = store_ingest_add(l->store, ev);
@@ -202,20 +205,31 @@ static void status_line(const struct dtsock_stats *st)
 	fflush(stderr);
 }
 
+/* The hook's idle callback, at most once a second (and at the end, with
+ * force set). Returns 0 or its error. */
+static int hook_idle(struct listen_ctx *l, double now, double *last, int force)
+{
+	if (!l->hook || !l->hook->idle || (!force && now - *last < 1.0))
+		return 0;
+	*last = now;
+	int e = l->hook->idle(l->hook->ctx);
+	return e < 0 ? e : e ? -EIO : 0;
+}
+
 /* Printing: one thread reads, decodes and prints, as printing never
  * pauses for long. Returns 0 or the first error. */
 static int serve_direct(struct listen_ctx *l)
 {
 	struct dtsock_stats st;
-	double last_status = 0;
+	double last_status = 0, last_idle = cli_now();
 	int e = 0;
 
 	while (!cli_stop) {
 		e = dtsock_run(l->sock, TICK_MS);
 		if (e == 0)
 			e = cli_flush_out(&l->out);
-		if (e == 0 && l->sink)
-			e = l->sink->idle(l->sink->ctx);
+		if (e == 0)
+			e = hook_idle(l, cli_now(), &last_idle, 0);
 		if (e != 0)
 			return e;
 		double now = cli_now();
@@ -226,7 +240,8 @@ static int serve_direct(struct listen_ctx *l)
 		}
 	}
 	/* Stopped by a signal: what the writers already sent still counts. */
-	return dtsock_drain(l->sock);
+	e = dtsock_drain(l->sock);
+	return e != 0 ? e : hook_idle(l, cli_now(), &last_idle, 1);
 }
 
 /* Storing: the socket thread reads into the ring, this thread decodes,
@@ -249,7 +264,7 @@ static int serve_threaded(struct listen_ctx *l, const struct dtsock_options *dop
 	if (e != 0)
 		return -e;
 
-	double last_ckpt = cli_now(), last_status = 0;
+	double last_ckpt = cli_now(), last_status = 0, last_idle = last_ckpt;
 	unsigned since_clock = 0;
 	for (;;) {
 		struct dh_ring_tag tag;
@@ -276,6 +291,8 @@ static int serve_threaded(struct listen_ctx *l, const struct dtsock_options *dop
 				break;
 			last_ckpt = now;
 		}
+		if ((e = hook_idle(l, now, &last_idle, 0)) != 0)
+			break;
 		if (l->tty && now - last_status >= 1.0) {
 			merged_stats(l, dec_st, &st);
 			status_line(&st);
@@ -287,6 +304,8 @@ static int serve_threaded(struct listen_ctx *l, const struct dtsock_options *dop
 	atomic_store(&l->io_stop, 1);
 	dh_ring_close(l->ring);
 	pthread_join(io, NULL);
+	if (e == 0 && l->io_err == 0)
+		e = hook_idle(l, cli_now(), &last_idle, 1);
 	return e != 0 ? e : l->io_err;
 }
 
@@ -295,7 +314,7 @@ int cmd_listen(int argc, char **argv)
 	return cli_listen_run(argc, argv, NULL);
 }
 
-int cli_listen_run(int argc, char **argv, const struct cli_sink *sink)
+int cli_listen_run(int argc, char **argv, const struct cli_event_hook *hook)
 {
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, 'u'},
@@ -318,6 +337,7 @@ int cli_listen_run(int argc, char **argv, const struct cli_sink *sink)
 	int ingesting = 0;
 
 	memset(&l, 0, sizeof(l));
+	l.hook = hook;
 	memset(&dec_st, 0, sizeof(dec_st));
 	dh_buf_init(&l.out);
 	pthread_mutex_init(&l.io_mu, NULL);
@@ -365,11 +385,6 @@ int cli_listen_run(int argc, char **argv, const struct cli_sink *sink)
 		fputs(usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (sink && (dir || l.json)) {
-		cli_err("listen: --store and --json belong to the checking command here");
-		return CLI_EXIT_USAGE;
-	}
-	l.sink = sink;
 	if (ev_match_new(&l.matcher, 0, 0) != 0) {
 		cli_err("out of memory");
 		return CLI_EXIT_RUNTIME;
@@ -442,8 +457,6 @@ int cli_listen_run(int argc, char **argv, const struct cli_sink *sink)
 		e = serve_direct(&l);
 	if (e == 0 && !l.store)
 		e = cli_flush_out(&l.out);
-	if (e == 0 && sink)
-		e = sink->idle(sink->ctx);
 	if (e == 0 && l.out.err)
 		e = l.out.err;
 	if (e == 0 && l.store) {

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "event/ev_match.h"
 #include "nshist/nshist.h"
 #include "nshist/nshist_check.h"
 #include "nshist/nshist_db.h"
@@ -48,6 +47,8 @@ static const char usage[] =
     "  --glue-window S    glue from a later A/AAAA answer within S seconds (2)\n"
     "  --grace S          glue stays valid S seconds past its TTL (3600)\n"
     "  --no-referrals     do not learn NS records of non-authoritative referrals\n"
+    "  --no-answers       keep no ordinary A/AAAA answers (the seed's NS table\n"
+    "                     alone): cheaper, but indirect reads as unknown\n"
     "  --all              build: read the whole store, not only what is new\n"
     "  --zone Z, --ns IP  show: rows of one zone, or of one glue address\n"
     "  --limit N          show: at most N rows\n"
@@ -83,6 +84,7 @@ enum {
 	O_PUBLIC,
 	O_ALLOW,
 	O_ALLOWF,
+	O_NOANS,
 };
 
 struct run {
@@ -132,6 +134,7 @@ static int parse_args(struct run *r, int argc, char **argv, int *first_file)
 	    {"glue-window", required_argument, NULL, O_GLUE},
 	    {"grace", required_argument, NULL, O_GRACE},
 	    {"no-referrals", no_argument, NULL, O_NOREF},
+	    {"no-answers", no_argument, NULL, O_NOANS},
 	    {"all", no_argument, NULL, O_ALL},
 	    {"zone", required_argument, NULL, O_ZONE},
 	    {"ns", required_argument, NULL, O_NS},
@@ -153,7 +156,7 @@ static int parse_args(struct run *r, int argc, char **argv, int *first_file)
 	/* Options given on the command line win over the config file, so
 	 * they are applied after it: kept here first. */
 	int64_t glue = -1, grace = -1;
-	int noref = 0, c;
+	int noref = 0, noans = 0, c;
 	const char *config = NULL;
 	char err[512];
 
@@ -182,6 +185,9 @@ static int parse_args(struct run *r, int argc, char **argv, int *first_file)
 			break;
 		case O_NOREF:
 			noref = 1;
+			break;
+		case O_NOANS:
+			noans = 1;
 			break;
 		case O_ALL:
 			r->all = 1;
@@ -288,11 +294,13 @@ static int parse_args(struct run *r, int argc, char **argv, int *first_file)
 		r->o.hist.grace_ns = grace;
 	if (noref)
 		r->o.hist.referrals = 0;
+	if (noans)
+		r->o.hist.answers = 0;
 	/* The resolvers of the capture options are the network's own. */
 	for (unsigned i = 0; i < r->sopt.nresolvers; i++) {
 		char a[DH_ADDR_TEXT_MAX];
 		dh_addr_format(&r->sopt.resolvers[i], a, sizeof(a));
-		if (dh_allow_add_net(r->o.resolvers, a) != 0)
+		if (nshist_opts_resolver(&r->o, a) != 0)
 			return -1;
 	}
 	r->dir = cli_store_dir(r->dir);
@@ -359,20 +367,20 @@ static int save_history(struct run *r, uint64_t *written)
 	return 0;
 }
 
-/* Reads every event of the files given, in order, into fn. */
+/* Reads every event of the files given, in order, into fn. Queries and
+ * responses are not paired here: the history keeps its own recent
+ * queries (seed 003's query_DB), for a fraction of the pairing's cost. */
 static int each_file_event(struct run *r, int argc, char **argv, int first,
                            int (*fn)(void *ctx, const struct ev_event *ev), void *ctx)
 {
 	struct cli_bad bad = {0};
-	struct ev_match *matcher = NULL;
 	struct ev_event *ev = malloc(sizeof(*ev));
 	int rc = 0;
 
 	r->sopt.on_bad = cli_bad_report;
 	r->sopt.on_bad_ctx = &bad;
-	if (!ev || ev_match_new(&matcher, 0, 0) != 0) {
+	if (!ev) {
 		cli_err("out of memory");
-		free(ev);
 		return -1;
 	}
 	for (int i = first; i < argc && rc == 0; i++) {
@@ -387,7 +395,6 @@ static int each_file_event(struct run *r, int argc, char **argv, int first,
 		}
 		ev_clear(ev);
 		while ((e = src_next(sr, ev)) == 1) {
-			ev_match_event(matcher, ev);
 			if (fn(ctx, ev) != 0) {
 				rc = -1;
 				break;
@@ -400,7 +407,6 @@ static int each_file_event(struct run *r, int argc, char **argv, int first,
 		cli_bad_finish(&bad);
 		src_close(sr);
 	}
-	ev_match_free(matcher);
 	free(ev);
 	return rc;
 }
@@ -796,6 +802,12 @@ static int do_check(struct run *r, int argc, char **argv, int first)
 	if (open_history(r, 0) != 0)
 		return CLI_EXIT_RUNTIME;
 	if (r->findings) {
+		/* Findings need the store's catalog; a check may be the first
+		 * command to use the directory. */
+		if (mkdir(r->dir, 0777) != 0 && errno != EEXIST) {
+			cli_err("%s: %s", r->dir, strerror(errno));
+			return CLI_EXIT_RUNTIME;
+		}
 		e = store_findings_open(&r->ft, r->dir, 1);
 		if (e == 0)
 			e = nshist_find_new(&r->find, &r->o);
@@ -807,7 +819,7 @@ static int do_check(struct run *r, int argc, char **argv, int first)
 	dh_time_cache_init(&r->tc);
 	r->last_save = cli_now();
 	if (live) {
-		struct cli_sink sink = {check_event, check_idle, r};
+		struct cli_event_hook sink = {check_event, r, check_idle};
 		const char *what = argv[first];
 		int n = argc - first;
 		if (strcmp(what, "capture") == 0)
@@ -815,7 +827,7 @@ static int do_check(struct run *r, int argc, char **argv, int first)
 		else if (strcmp(what, "listen") == 0)
 			rc = cli_listen_run(n, argv + first, &sink);
 		else if (strcmp(what, "follow") == 0)
-			rc = cli_follow_run(n, argv + first, &sink);
+			rc = cli_follow_run(n, argv + first, 0, &sink);
 		else {
 			cli_err(
 			    "nshist check: after '--' comes capture, listen or follow, not '%s'",

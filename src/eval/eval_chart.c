@@ -65,10 +65,13 @@ static double nice_step(double span)
 	return 10.0 * mag;
 }
 
-static void add_escaped(struct dh_buf *out, const char *s)
+void eval_chart_escape(struct dh_buf *out, const char *s, size_t n)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
 		case '&':
 			dh_buf_adds(out, "&amp;");
 			break;
@@ -81,10 +84,23 @@ static void add_escaped(struct dh_buf *out, const char *s)
 		case '"':
 			dh_buf_adds(out, "&quot;");
 			break;
+		case '\'':
+			dh_buf_adds(out, "&#39;");
+			break;
 		default:
-			dh_buf_addc(out, *s);
+			if (c < 0x20 || c > 0x7e) {
+				char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+				dh_buf_add(out, esc, 4);
+			} else {
+				dh_buf_addc(out, (char)c);
+			}
 		}
 	}
+}
+
+static void add_escaped(struct dh_buf *out, const char *s)
+{
+	eval_chart_escape(out, s, strlen(s));
 }
 
 /* Formats a tick label without trailing zeros: 0.25, 10, 1000000. */
@@ -152,8 +168,9 @@ static void round_range(struct axis *a)
 	a->hi = ceil(a->hi / step - 1e-9) * step;
 }
 
-/* Draws the ticks, grid lines and tick labels of one axis. */
-static void draw_ticks(struct dh_buf *out, const struct axis *a, int vertical)
+/* Draws the ticks, grid lines and tick labels of one axis; x0_label,
+ * when set, names the first tick instead of its number. */
+static void draw_ticks(struct dh_buf *out, const struct axis *a, int vertical, const char *x0_label)
 {
 	double vals[64];
 	size_t n = 0;
@@ -188,7 +205,10 @@ static void draw_ticks(struct dh_buf *out, const struct axis *a, int vertical)
 			    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
 			    p, PLOT_T, p, PLOT_B, p, PLOT_B + 18);
 		}
-		add_tick_label(out, vals[i]);
+		if (i == 0 && x0_label)
+			add_escaped(out, x0_label);
+		else
+			add_tick_label(out, vals[i]);
 		dh_buf_adds(out, "</text>\n");
 	}
 }
@@ -198,6 +218,39 @@ static int check_col(const struct eval_table *t, size_t col, int optional)
 	if (col == EVAL_NO_COL)
 		return optional;
 	return col < t->ncols;
+}
+
+/* Rings around marked points, with their labels. A mark whose x is no
+ * row's, or whose series is out of range, is left out. */
+static void draw_marks(struct dh_buf *out, const struct eval_table *t, const struct eval_chart *c,
+                       const struct axis *ax, const struct axis *ay)
+{
+	for (size_t m = 0; m < c->nmarks && c->marks; m++) {
+		const struct eval_chart_mark *mk = &c->marks[m];
+		if (mk->series >= c->nseries)
+			continue;
+		for (size_t r = 0; r < t->nrows; r++) {
+			if (t->x[r] != mk->x)
+				continue;
+			double v = eval_table_get(t, r, c->series[mk->series].col);
+			if (!isfinite(v))
+				break;
+			double px = axis_pos(ax, mk->x), py = axis_pos(ay, v);
+			dh_buf_addf(out,
+			            "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7\" "
+			            "fill=\"none\" stroke=\"#cc0000\" stroke-width=\"2\"/>\n",
+			            px, py);
+			if (mk->label) {
+				dh_buf_addf(out,
+				            "<text class=\"mark-label\" x=\"%.1f\" y=\"%.1f\" "
+				            "fill=\"#cc0000\" text-anchor=\"middle\">",
+				            px, py - 11.0 < PLOT_T ? py + 22.0 : py - 11.0);
+				add_escaped(out, mk->label);
+				dh_buf_adds(out, "</text>\n");
+			}
+			break;
+		}
+	}
 }
 
 int eval_chart_svg(const struct eval_table *t, const struct eval_chart *c, struct dh_buf *out)
@@ -256,8 +309,8 @@ int eval_chart_svg(const struct eval_table *t, const struct eval_chart *c, struc
 		add_escaped(out, c->title);
 		dh_buf_adds(out, "</text>\n");
 	}
-	draw_ticks(out, &ax, 0);
-	draw_ticks(out, &ay, 1);
+	draw_ticks(out, &ax, 0, c->x0_label);
+	draw_ticks(out, &ay, 1, NULL);
 	dh_buf_addf(out, "<path class=\"axis\" d=\"M%d %d V%d H%d\"/>\n", PLOT_L, PLOT_T, PLOT_B,
 	            PLOT_R);
 	dh_buf_addf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (PLOT_L + PLOT_R) / 2,
@@ -307,7 +360,7 @@ int eval_chart_svg(const struct eval_table *t, const struct eval_chart *c, struc
 					            colour, px, axis_pos(&ay, lo), px,
 					            axis_pos(&ay, hi));
 			}
-			if (!se->dashed)
+			if (!se->dashed && !c->no_points)
 				dh_buf_addf(
 				    out,
 				    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>\n", px,
@@ -321,6 +374,117 @@ int eval_chart_svg(const struct eval_table *t, const struct eval_chart *c, struc
 		            PLOT_R + 16, ly, PLOT_R + 46, ly, colour,
 		            se->dashed ? " stroke-dasharray=\"6 4\"" : "", PLOT_R + 52, ly + 4);
 		add_escaped(out, t->names[se->col]);
+		dh_buf_adds(out, "</text>\n");
+	}
+	draw_marks(out, t, c, &ax, &ay);
+	dh_buf_adds(out, "</svg>\n");
+	return out->err;
+}
+
+int eval_chart_bars_svg(const char *title, const char *const *labels, const double *values,
+                        size_t n, struct dh_buf *out)
+{
+	enum { BAR_H = 18, GAP = 6, LABEL_W = 300, BAR_W = 360, TOP = 40 };
+	double max = 0.0;
+
+	if (labels == NULL || values == NULL || out == NULL || n == 0 || n > EVAL_BARS_MAX)
+		return DH_EUSAGE;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(values[i]) && values[i] > max)
+			max = values[i];
+	int h = TOP + (int)n * (BAR_H + GAP) + 10;
+	dh_buf_addf(out,
+	            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+	            "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" "
+	            "font-size=\"12\">\n",
+	            CHART_W, h, CHART_W, h);
+	dh_buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+	            CHART_W, h);
+	if (title != NULL) {
+		dh_buf_addf(out, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">",
+		            CHART_W / 2);
+		add_escaped(out, title);
+		dh_buf_adds(out, "</text>\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		int y = TOP + (int)i * (BAR_H + GAP);
+		double v = isfinite(values[i]) && values[i] > 0.0 ? values[i] : 0.0;
+		double w = max > 0.0 ? v / max * BAR_W : 0.0;
+		dh_buf_addf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LABEL_W - 8,
+		            y + BAR_H - 5);
+		add_escaped(out, labels[i] ? labels[i] : "");
+		dh_buf_addf(out,
+		            "</text>\n<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
+		            "height=\"%d\" fill=\"%s\"/>\n<text x=\"%.1f\" y=\"%d\">",
+		            LABEL_W, y, w, BAR_H, palette[0], LABEL_W + w + 6.0, y + BAR_H - 5);
+		add_tick_label(out, v);
+		dh_buf_adds(out, "</text>\n");
+	}
+	dh_buf_adds(out, "</svg>\n");
+	return out->err;
+}
+
+int eval_chart_parallel_svg(const struct eval_table *t, const char *title, const double *lo,
+                            const double *hi, struct dh_buf *out)
+{
+	enum { TOP = 60, BOTTOM = 400, LEFT = 50, RIGHT = 710 };
+	double wmax = 0.0;
+
+	if (t == NULL || lo == NULL || hi == NULL || out == NULL || t->ncols < 2)
+		return DH_EUSAGE;
+	for (size_t c = 0; c < t->ncols; c++)
+		if (!(hi[c] > lo[c]))
+			return DH_EUSAGE;
+	for (size_t r = 0; r < t->nrows; r++)
+		if (isfinite(t->x[r]) && t->x[r] > wmax)
+			wmax = t->x[r];
+	double step = (double)(RIGHT - LEFT) / (double)(t->ncols - 1);
+	dh_buf_addf(out,
+	            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+	            "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" "
+	            "font-size=\"12\">\n",
+	            CHART_W, CHART_H, CHART_W, CHART_H);
+	dh_buf_addf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+	            CHART_W, CHART_H);
+	if (title != NULL) {
+		dh_buf_addf(out, "<text x=\"%d\" y=\"28\" text-anchor=\"middle\" font-size=\"15\">",
+		            CHART_W / 2);
+		add_escaped(out, title);
+		dh_buf_adds(out, "</text>\n");
+	}
+	/* Lines first, axes on top, so every axis stays readable. A row's
+	 * opacity grows with the logarithm of its weight: one query is
+	 * faint, a flood is solid. */
+	for (size_t r = 0; r < t->nrows; r++) {
+		double w = isfinite(t->x[r]) && t->x[r] > 0.0 ? t->x[r] : 1.0;
+		double op = wmax > 1.0 ? 0.15 + 0.85 * log(w) / log(wmax) : 0.6;
+		dh_buf_addf(out,
+		            "<polyline class=\"pc\" fill=\"none\" stroke=\"%s\" "
+		            "stroke-opacity=\"%.2f\" stroke-width=\"1.2\" points=\"",
+		            palette[0], op);
+		for (size_t c = 0; c < t->ncols; c++) {
+			double v = eval_table_get(t, r, c);
+			double f = isfinite(v) ? (v - lo[c]) / (hi[c] - lo[c]) : 0.0;
+			f = f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
+			dh_buf_addf(out, "%s%.1f,%.1f", c ? " " : "", LEFT + step * (double)c,
+			            BOTTOM - f * (BOTTOM - TOP));
+		}
+		dh_buf_adds(out, "\"/>\n");
+	}
+	for (size_t c = 0; c < t->ncols; c++) {
+		double x = LEFT + step * (double)c;
+		dh_buf_addf(out,
+		            "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+		            "stroke=\"#000000\" stroke-width=\"1.5\"/>\n"
+		            "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
+		            x, TOP, x, BOTTOM, x, TOP - 8);
+		add_tick_label(out, hi[c]);
+		dh_buf_addf(out, "</text>\n<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x,
+		            BOTTOM + 16);
+		add_tick_label(out, lo[c]);
+		dh_buf_addf(out, "</text>\n<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x,
+		            BOTTOM + 36);
+		add_escaped(out, t->names[c]);
 		dh_buf_adds(out, "</text>\n");
 	}
 	dh_buf_adds(out, "</svg>\n");

@@ -18,13 +18,18 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "nshist/nshist.h"
+#include "util/cursor.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "wire/dns_text.h"
 
 #define ARENA_CHUNK (256 * 1024)
+#define SEEN_SLOTS  16384
+#define QUERY_SLOTS 16384
+#define SEEN_V6     0x80000000u
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -101,6 +106,25 @@ struct nshist {
 	size_t nbuckets;     /* == ring_cap */
 
 	struct nshist_stats st;
+	/* Recently seen answer addresses -> their answer row, direct-mapped:
+	 * popular names are answered again and again (Zipf), and a hit here
+	 * saves the probe of the big address table, which misses the CPU's
+	 * caches (BENCHMARKS.md). A slot is only a hint, checked against
+	 * the row it names. */
+	struct seen {
+		uint32_t row; /* answer row, index + 1 (0 = empty), bit 31 set for IPv6 */
+		uint32_t tag; /* an IPv4 address itself, else 32 bits of its hash */
+		int64_t last; /* latest sighting, not yet in the row */
+	} seen[SEEN_SLOTS];
+	/* Seed 003's query_DB, kept only as long as a response may come:
+	 * the recent queries by (client, port, id), direct-mapped, so that
+	 * an NS response whose event was not paired (rtt_ns -1) still finds
+	 * its query's time. A later query in the same slot replaces an
+	 * older one; a lost query only leaves querytime empty. */
+	struct qslot {
+		uint64_t key;
+		int64_t ts_ns;
+	} queries[QUERY_SLOTS];
 	/* The time of the response being learned from, cut to the ms the
 	 * history file keeps (seed 003 keeps ms), so that learning the
 	 * same data again after a save and a load finds every row as it
@@ -119,6 +143,7 @@ void nshist_config_init(struct nshist_config *cfg)
 	cfg->glue_window_ns = 2 * NSHIST_SEC_NS;
 	cfg->grace_ns = 3600 * NSHIST_SEC_NS;
 	cfg->referrals = 1;
+	cfg->answers = 1;
 }
 
 const char *nshist_src_name(unsigned src)
@@ -298,10 +323,37 @@ static int keys_grow(struct nshist *h)
 	return 0;
 }
 
+/*
+ * The check's table is probed at random, one probe per query: past a few
+ * MB every probe also misses the TLB. Large tables are therefore asked to
+ * be backed by huge pages (2 MB, transparent huge pages in "madvise"
+ * mode), which cut the check's cost by a third on a 1-million-server
+ * history (BENCHMARKS.md).
+ */
+#define HUGE_BYTES (2u << 20)
+
+static struct addr_slot *addrs_alloc(size_t cap)
+{
+	size_t bytes = cap * sizeof(struct addr_slot);
+	void *p;
+
+	if (bytes < 4 * (size_t)HUGE_BYTES)
+		return calloc(cap, sizeof(struct addr_slot));
+	bytes = (bytes + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
+	p = aligned_alloc(HUGE_BYTES, bytes);
+	if (!p)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 static int addrs_grow(struct nshist *h)
 {
 	size_t cap = h->addrs_cap ? h->addrs_cap * 2 : 1024;
-	struct addr_slot *t = calloc(cap, sizeof(*t));
+	struct addr_slot *t = addrs_alloc(cap);
 
 	if (!t)
 		return -ENOMEM;
@@ -502,7 +554,7 @@ static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char
 		}
 		return 0;
 	}
-	if (h->ans_n >= UINT32_MAX - 1 ||
+	if (h->ans_n >= SEEN_V6 - 1 ||
 	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
 		return -ENOMEM;
 	const char *q = intern(h, qname, qlen);
@@ -518,6 +570,69 @@ static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char
 	a->changed = (uint8_t)(changed != 0);
 	h->st.changed += a->changed;
 	s->answer = (uint32_t)++h->ans_n;
+	return 0;
+}
+
+static uint64_t seen_hash(const struct dh_addr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->a, 8);
+	memcpy(&y, a->a + 8, 8);
+	x = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ a->family) * 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+/* Moves a hint's latest sighting into its row. */
+static void seen_put_back(struct nshist *h, struct seen *sl)
+{
+	if (!sl->row)
+		return;
+	struct ans *a = &h->ans[(sl->row & ~SEEN_V6) - 1];
+	if (sl->last > a->r.last_ns) {
+		a->r.last_ns = sl->last;
+		if (!a->changed) {
+			a->changed = 1;
+			h->st.changed++;
+		}
+	}
+}
+
+static void seen_flush(struct nshist *h)
+{
+	for (size_t i = 0; i < SEEN_SLOTS; i++)
+		seen_put_back(h, &h->seen[i]);
+}
+
+/* An answer record. A hit on the recent-address hint (its tag, then the
+ * row's address when the tag matches) only moves the hint's time; the
+ * row gets it when the hint is reused or flushed (before every save). */
+static int answer_seen(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
+                       uint32_t ttl, int64_t t)
+{
+	uint64_t hv = seen_hash(addr);
+	struct seen *sl = &h->seen[(hv >> 40) & (SEEN_SLOTS - 1)];
+	/* An IPv4 address is its own tag, so a hit is decided here without
+	 * reading the row (which would miss the caches as the table does);
+	 * an IPv6 tag is a hash and the row confirms it. */
+	int v4 = addr->family == DH_AF_INET;
+	uint32_t tag = v4 ? dh_be32(addr->a) : (uint32_t)hv, fam = v4 ? 0 : SEEN_V6;
+
+	if (sl->row && (sl->row & SEEN_V6) == fam && sl->tag == tag && t >= sl->last &&
+	    (v4 || dh_addr_equal(&h->ans[(sl->row & ~SEEN_V6) - 1].r.addr, addr))) {
+		sl->last = t;
+		return 0;
+	}
+	int rc = answer_sight(h, addr, qname, qlen, ttl, t, t, 1, 0);
+	if (rc != 0)
+		return rc;
+	const struct addr_slot *s = addr_find(h, addr);
+	if (s && s->answer) {
+		seen_put_back(h, sl);
+		sl->row = s->answer | fam;
+		sl->tag = tag;
+		sl->last = h->ans[s->answer - 1].r.last_ns;
+	}
 	return 0;
 }
 
@@ -574,6 +689,8 @@ static int pend_add(struct nshist *h, const struct pend *p)
 
 int nshist_settle(struct nshist *h, int64_t now_ns)
 {
+	if (now_ns == INT64_MAX)
+		seen_flush(h);
 	while (h->head < h->tail) {
 		struct pend *e = &h->ring[h->head & (h->ring_cap - 1)];
 		if (now_ns != INT64_MAX && e->res_ns + h->cfg.glue_window_ns >= now_ns)
@@ -602,6 +719,31 @@ int nshist_settle(struct nshist *h, int64_t now_ns)
 }
 
 /* ---- learning ------------------------------------------------------------ */
+
+static uint64_t query_key(const struct dh_addr *client, uint16_t port, const struct dns_msg *m)
+{
+	uint64_t x, y;
+
+	memcpy(&x, client->a, 8);
+	memcpy(&y, client->a + 8, 8);
+	x ^= ((uint64_t)port << 48) ^ ((uint64_t)m->id << 32) ^ ((uint64_t)m->qtype << 16) ^
+	     m->qname_len ^ (y * 0x9e3779b97f4a7c15ULL);
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return (x ^ (x >> 31)) | 1;
+}
+
+/* When the response's query was sent: from the pairing when the event
+ * has it, else from the recent queries; -1 when unknown. */
+static int64_t query_time(const struct nshist *h, const struct ev_event *ev)
+{
+	if (ev->rtt_ns >= 0)
+		return ms_floor(ev->ts_ns - ev->rtt_ns);
+	uint64_t k = query_key(&ev->dst, ev->dport, &ev->msg);
+	const struct qslot *q = &h->queries[k & (QUERY_SLOTS - 1)];
+	if (q->key == k && q->ts_ns <= ev->ts_ns)
+		return ms_floor(q->ts_ns);
+	return -1;
+}
 
 /* The address in an A or AAAA record, from the wire or the text. */
 static int rr_addr(const struct dns_msg *m, const struct dns_rr *rr, struct dh_addr *a)
@@ -634,6 +776,21 @@ static int owner_is_qname(const struct dns_msg *m, const struct dns_rr *rr)
 		return 1;
 	int n = dns_rr_owner_text(m, rr, buf, sizeof(buf));
 	return n >= 0 && (size_t)n == m->qname_len && memcmp(buf, m->qname, (size_t)n) == 0;
+}
+
+/* 1 when an NS response waits for the address of name (hash qhash). */
+static int pend_waits(const struct nshist *h, uint64_t qhash, const char *name)
+{
+	for (uint64_t b = h->buckets[qhash & (h->nbuckets - 1)]; b;) {
+		uint64_t s = b - 1;
+		if (s < h->head)
+			return 0;
+		const struct pend *e = &h->ring[s & (h->ring_cap - 1)];
+		if (e->hash == qhash && strcmp(e->nsfqdn, name) == 0)
+			return 1;
+		b = e->older;
+	}
+	return 0;
 }
 
 /* An A/AAAA answer for a name whose NS response is waiting for glue:
@@ -704,6 +861,11 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 		int nl = dns_rr_data_text(m, ns, nbuf, sizeof(nbuf));
 		if (zl <= 0 || nl <= 0)
 			continue;
+		/* Owners come lower-cased; a name in RDATA keeps the zone's
+		 * case, and names compare without it (RFC 4343). */
+		for (int c = 0; c < nl; c++)
+			if (nbuf[c] >= 'A' && nbuf[c] <= 'Z')
+				nbuf[c] = (char)(nbuf[c] + 32);
 		/* Only a zone that holds the query name: a resolver follows no
 		 * other NS records, and a forged response must not register a
 		 * name server for a zone it was not asked about. */
@@ -747,7 +909,7 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 			r.glue_ttl = g->ttl;
 			r.glue = a;
 			r.src = NSHIST_SRC_ADDITIONAL;
-			r.query_ns = ev->rtt_ns >= 0 ? ms_floor(ev->ts_ns - ev->rtt_ns) : -1;
+			r.query_ns = query_time(h, ev);
 			r.query_id = m->id;
 			r.qtype = m->qtype;
 			r.qname = *qname_i;
@@ -767,7 +929,7 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 		p.qname = *qname_i;
 		p.nsttl = ns->ttl;
 		p.res_ns = h->t;
-		p.query_ns = ev->rtt_ns >= 0 ? ms_floor(ev->ts_ns - ev->rtt_ns) : -1;
+		p.query_ns = query_time(h, ev);
 		p.qid = m->id;
 		p.qtype = m->qtype;
 		if ((rc = pend_add(h, &p)) != 0)
@@ -782,8 +944,15 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 	const char *qname_i = NULL;
 	int rc, any_ns = 0, any_addr = 0;
 
-	if (!dns_msg_is_response(m) || !m->has_question || dns_msg_opcode(m) != 0)
+	if (!m->has_question || dns_msg_opcode(m) != 0)
 		return 0;
+	if (!dns_msg_is_response(m)) {
+		uint64_t k = query_key(&ev->src, ev->sport, m);
+		struct qslot *q = &h->queries[k & (QUERY_SLOTS - 1)];
+		q->key = k;
+		q->ts_ns = ev->ts_ns;
+		return 0;
+	}
 	h->st.responses++;
 	h->t = ms_floor(ev->ts_ns);
 	if (h->head != h->tail && (rc = nshist_settle(h, h->t)) != 0)
@@ -795,11 +964,33 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		any_ns |= t == DNS_T_NS;
 		any_addr |= (t == DNS_T_A || t == DNS_T_AAAA) && m->rr[i].section == DNS_SEC_ANSWER;
 	}
+	/* The answers' hint slots and table slots are loaded while the NS
+	 * records are worked on: each would otherwise be a cache miss
+	 * waited for in turn. */
+	if (any_addr && h->cfg.answers) {
+		for (unsigned i = 0; i < m->rr_count; i++) {
+			const struct dns_rr *rr = &m->rr[i];
+			struct dh_addr a;
+			if (rr->section != DNS_SEC_ANSWER ||
+			    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) ||
+			    rr_addr(m, rr, &a) != 0)
+				continue;
+			__builtin_prefetch(&h->seen[(seen_hash(&a) >> 40) & (SEEN_SLOTS - 1)]);
+			__builtin_prefetch(&h->addrs[addr_hash(&a) & (h->addrs_cap - 1)]);
+		}
+	}
 	if (any_ns && (rc = learn_ns(h, ev, &qname_i)) != 0)
 		return rc;
-	if (!any_addr)
+	if (!any_addr || (!h->cfg.answers && h->head == h->tail))
 		return 0;
-	uint64_t qhash = dh_hash64(m->qname, m->qname_len, 0x70);
+	/* Is an NS response waiting for this name's address? Asked once
+	 * per response, and the owners compared only then. */
+	uint64_t qhash = 0;
+	int waited = 0;
+	if (h->head != h->tail) {
+		qhash = dh_hash64(m->qname, m->qname_len, 0x70);
+		waited = pend_waits(h, qhash, m->qname);
+	}
 	for (unsigned i = 0; i < m->rr_count; i++) {
 		const struct dns_rr *rr = &m->rr[i];
 		struct dh_addr a;
@@ -807,14 +998,16 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || rr->rclass != 1 ||
 		    rr_addr(m, rr, &a) != 0)
 			continue;
-		if (h->head != h->tail && owner_is_qname(m, rr)) {
+		if (waited && owner_is_qname(m, rr)) {
 			rc = glue_later(h, ev, qhash, &a, rr->ttl);
 			if (rc < 0)
 				return rc;
 			if (rc == 1)
 				continue; /* glue, not an ordinary answer */
 		}
-		rc = answer_sight(h, &a, m->qname, m->qname_len, rr->ttl, h->t, h->t, 1, 0);
+		if (!h->cfg.answers)
+			continue;
+		rc = answer_seen(h, &a, m->qname, m->qname_len, rr->ttl, h->t);
 		if (rc != 0)
 			return rc;
 	}
@@ -823,13 +1016,22 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 
 /* ---- the check ------------------------------------------------------------ */
 
+void nshist_prefetch(const struct nshist *h, const struct dh_addr *server)
+{
+	if (h->addrs_cap && server->family != DH_AF_NONE)
+		__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
+}
+
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why)
 {
 	const struct addr_slot *s = addr_find(h, server);
 
-	memset(why, 0, sizeof(*why));
 	why->verdict = NSHIST_UNKNOWN;
+	why->ns = NULL;
+	why->answer = NULL;
+	why->expired = 0;
+	why->later = 0;
 	if (!s)
 		return;
 	if (s->glue && s->gstart <= ts_ns && ts_ns <= s->gend) {
@@ -948,6 +1150,7 @@ int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns
 {
 	int rc;
 
+	seen_flush(h);
 	for (size_t i = 0; cb && i < h->rows_n; i++)
 		if (h->rows[i].changed && (rc = cb(ctx, &h->rows[i].r)) != 0)
 			return rc;

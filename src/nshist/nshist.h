@@ -63,6 +63,10 @@ struct nshist_config {
 	/* 0: referrals (NS in the authority section of a non-authoritative
 	 * response) are not learned. Default 1, as the issue asks. */
 	int referrals;
+	/* 0: ordinary A/AAAA answers are not kept (seed 003's NS_DB alone):
+	 * indirect can then not be told from unknown, and the build costs
+	 * a probe less per answer record (BENCHMARKS.md). Default 1. */
+	int answers;
 };
 
 /* Fills cfg with the defaults above. */
@@ -200,5 +204,10 @@ struct nshist_why {
  */
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why);
+
+/* Starts loading the table slot nshist_check() will read for server, so
+ * that its cache miss overlaps with the caller's other work (the
+ * exception lists). Changes nothing. */
+void nshist_prefetch(const struct nshist *h, const struct dh_addr *server);
 
 #endif

@@ -36,6 +36,92 @@ const char *const nshist_public_default[] = {
     NULL,
 };
 
+/* A multiplicative hash of the 16 address bytes: the table is small and
+ * its keys are not chosen by an adversary who could make them collide
+ * (they come from the configuration). */
+static uint64_t aset_hash(const struct dh_addr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->a, 8);
+	memcpy(&y, a->a + 8, 8);
+	x = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ a->family) * 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+/* The flags of a in the table, 0 when absent. */
+static unsigned aset_flags(const struct nshist_aset *s, const struct dh_addr *a)
+{
+	if (!s->n)
+		return 0;
+	size_t mask = s->cap - 1, j = aset_hash(a) & mask;
+	for (;;) {
+		const struct nshist_aslot *x = &s->slot[j];
+		if (x->a.family == DH_AF_NONE)
+			return 0;
+		if (x->a.family == a->family && memcmp(x->a.a, a->a, 16) == 0)
+			return x->flags;
+		j = (j + 1) & mask;
+	}
+}
+
+static int aset_add(struct nshist_aset *s, const struct dh_addr *a, unsigned flags)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		struct nshist_aslot *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (s->slot[i].a.family == DH_AF_NONE)
+				continue;
+			size_t j = aset_hash(&s->slot[i].a) & (cap - 1);
+			while (t[j].a.family != DH_AF_NONE)
+				j = (j + 1) & (cap - 1);
+			t[j] = s->slot[i];
+		}
+		free(s->slot);
+		s->slot = t;
+		s->cap = cap;
+	}
+	size_t j = aset_hash(a) & (s->cap - 1);
+	while (s->slot[j].a.family != DH_AF_NONE) {
+		if (s->slot[j].a.family == a->family && memcmp(s->slot[j].a.a, a->a, 16) == 0) {
+			s->slot[j].flags |= (uint8_t)flags;
+			return 0;
+		}
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->slot[j].a = *a;
+	s->slot[j].flags = (uint8_t)flags;
+	s->n++;
+	return 0;
+}
+
+/* Adds entry to a list: a single address to both its set and the exact
+ * table, a network to the set only (and marks that the set must be
+ * asked). */
+static int list_add(struct nshist_opts *o, int public, const char *entry)
+{
+	struct dh_addr a;
+	int rc = dh_allow_add_net(public ? o->publics : o->resolvers, entry);
+
+	if (rc != 0)
+		return rc;
+	if (dh_addr_parse(&a, entry) == 0)
+		return aset_add(&o->exact, &a, public ? 2 : 1);
+	if (public)
+		o->publics_nets = 1;
+	else
+		o->resolvers_nets = 1;
+	return 0;
+}
+
+int nshist_opts_resolver(struct nshist_opts *o, const char *entry)
+{
+	return list_add(o, 0, entry);
+}
+
 int nshist_opts_init(struct nshist_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -49,7 +135,7 @@ int nshist_opts_init(struct nshist_opts *o)
 	    dh_allow_new(&o->local) != 0 || dh_allow_new(&o->allow) != 0)
 		return -ENOMEM;
 	for (size_t i = 0; nshist_public_default[i]; i++)
-		if (dh_allow_add_net(o->publics, nshist_public_default[i]) != 0)
+		if (list_add(o, 1, nshist_public_default[i]) != 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -60,6 +146,7 @@ void nshist_opts_release(struct nshist_opts *o)
 	dh_allow_free(o->publics);
 	dh_allow_free(o->local);
 	dh_allow_free(o->allow);
+	free(o->exact.slot);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -72,10 +159,13 @@ int nshist_opts_public(struct nshist_opts *o, const char *entry)
 		dh_allow_free(o->publics);
 		o->publics = fresh;
 		o->publics_replaced = 1;
+		o->publics_nets = 0;
+		for (size_t i = 0; i < o->exact.cap; i++)
+			o->exact.slot[i].flags &= 1;
 	}
 	if (strcmp(entry, "none") == 0)
 		return 0;
-	return dh_allow_add_net(o->publics, entry);
+	return list_add(o, 1, entry);
 }
 
 static int conf_count(const char *v, uint64_t *out, char *err, size_t errlen)
@@ -116,9 +206,10 @@ int nshist_opts_conf(void *ctx, const struct dh_conf_item *it, char *err, size_t
 		return conf_time(v, &o->hist.grace_ns, 1, err, errlen);
 	if (strcmp(k, "window") == 0)
 		return conf_time(v, &o->window_ns, 0, err, errlen);
-	if (strcmp(k, "referrals") == 0) {
-		if (dh_conf_bool(v, &o->hist.referrals) != 0) {
-			snprintf(err, errlen, "referrals: '%s' is not yes or no", v);
+	if (strcmp(k, "referrals") == 0 || strcmp(k, "answers") == 0) {
+		int *flag = k[0] == 'r' ? &o->hist.referrals : &o->hist.answers;
+		if (dh_conf_bool(v, flag) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not yes or no", k, v);
 			return DH_EMALFORMED;
 		}
 		return 0;
@@ -132,7 +223,7 @@ int nshist_opts_conf(void *ctx, const struct dh_conf_item *it, char *err, size_t
 	if (strcmp(k, "txt_emergency") == 0)
 		return conf_count(v, &o->txt_emergency, err, errlen);
 	if (strcmp(k, "resolver") == 0)
-		rc = dh_allow_add_net(o->resolvers, v);
+		rc = nshist_opts_resolver(o, v);
 	else if (strcmp(k, "public_resolver") == 0)
 		rc = nshist_opts_public(o, v);
 	else if (strcmp(k, "local") == 0)
@@ -157,11 +248,21 @@ int nshist_classify(const struct nshist *h, const struct nshist_opts *o, const s
 	if (dns_msg_is_response(m) || !m->has_question || dns_msg_opcode(m) != 0 ||
 	    ev->dst.family == DH_AF_NONE)
 		return 0;
-	if (dh_allow_addr(o->resolvers, &ev->src))
+	nshist_prefetch(h, &ev->dst);
+	if ((aset_flags(&o->exact, &ev->src) & 1) ||
+	    (o->resolvers_nets && dh_allow_addr(o->resolvers, &ev->src)))
+		return 0;
+	/* Without a list of the network's resolvers, the roles a source
+	 * knows (a resolver's dnstap, a capture read with --resolver) say
+	 * which queries a resolver received and which it sent upstream. */
+	int no_list = dh_allow_count(o->resolvers) == 0;
+	if (no_list && (ev->role == EV_ROLE_RESOLVER_QUERY || ev->role == EV_ROLE_FORWARDER_QUERY))
 		return 0;
 	if (dh_allow_count(o->local) && !dh_allow_addr(o->local, &ev->src))
 		return 0;
-	if (dh_allow_addr(o->resolvers, &ev->dst) || dh_allow_addr(o->publics, &ev->dst)) {
+	if ((no_list && ev->role == EV_ROLE_CLIENT_QUERY) || aset_flags(&o->exact, &ev->dst) ||
+	    (o->resolvers_nets && dh_allow_addr(o->resolvers, &ev->dst)) ||
+	    (o->publics_nets && dh_allow_addr(o->publics, &ev->dst))) {
 		memset(why, 0, sizeof(*why));
 		why->verdict = NSHIST_RESOLVER;
 		return 1;

@@ -49,6 +49,19 @@ struct nshist_opts {
 	struct dh_allow *local;     /* the network's hosts; empty: every source */
 	struct dh_allow *allow;     /* hosts, servers and names never reported */
 	int publics_replaced;       /* the default list was replaced */
+	/* Single addresses of the two resolver lists again, in a small
+	 * table of their own: the check asks about every query's source
+	 * and destination, and one probe of this table is several times
+	 * cheaper than the general sets' probe per prefix length. The sets
+	 * are asked only when they hold networks. */
+	struct nshist_aset {
+		struct nshist_aslot {
+			struct dh_addr a; /* family DH_AF_NONE = empty */
+			uint8_t flags;    /* 1 a resolver, 2 a public resolver */
+		} * slot;                 /* owned */
+		size_t cap, n;
+	} exact;
+	int resolvers_nets, publics_nets;
 };
 
 /* Fills o with the defaults and the default public list. Returns 0 or
@@ -57,8 +70,12 @@ int nshist_opts_init(struct nshist_opts *o);
 void nshist_opts_release(struct nshist_opts *o);
 
 /* Adds a public resolver; the first call empties the default list, and
- * "none" leaves it empty. Returns 0 or DH_EMALFORMED. */
+ * "none" leaves it empty. Returns 0, DH_EMALFORMED or -ENOMEM. */
 int nshist_opts_public(struct nshist_opts *o, const char *entry);
+
+/* Adds one of the network's resolvers (an address or a network). Returns
+ * 0, DH_EMALFORMED or -ENOMEM. */
+int nshist_opts_resolver(struct nshist_opts *o, const char *entry);
 
 /*
  * A dh_conf_fn for the [nshist] section (ctx: struct nshist_opts); other
@@ -75,7 +92,10 @@ int nshist_opts_conf(void *ctx, const struct dh_conf_item *item, char *err, size
  * in o->local when that is not empty, not from one of the network's
  * resolvers, whose own upstream queries are how resolution works), 0 for
  * every other event. Resolvers and public resolvers on the exception list
- * give NSHIST_RESOLVER, everything else nshist_check().
+ * give NSHIST_RESOLVER, everything else nshist_check(). When no resolver
+ * is configured, the event's role stands in for the list: a client query
+ * (as a resolver's dnstap or a capture read with --resolver marks it) went
+ * to a resolver, a resolver's or forwarder's query is not a host's.
  */
 int nshist_classify(const struct nshist *h, const struct nshist_opts *o, const struct ev_event *ev,
                     struct nshist_why *why);

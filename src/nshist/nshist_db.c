@@ -43,7 +43,7 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS nshist_ns_glueAAAA ON nshist_ns(glueAAAA);"
     "CREATE TABLE IF NOT EXISTS nshist_answer ("
     " id INTEGER PRIMARY KEY,"
-    " addr TEXT NOT NULL UNIQUE,"
+    " addr TEXT NOT NULL,"
     " qname TEXT NOT NULL,"
     " ttl INTEGER NOT NULL,"
     " first_seen INTEGER NOT NULL,"
@@ -91,7 +91,11 @@ int nshist_db_open(struct nshist_db **out, const char *path, int create)
 	if (sqlite3_open_v2(path, &db->db, fl, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(db->db, 10000);
-	if (sqlite3_exec(db->db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK ||
+	/* WAL with synchronous NORMAL: a save is one transaction, durable
+	 * at the next checkpoint, and a crash loses at most the last save,
+	 * which the next build over the same data redoes. */
+	if (sqlite3_exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+	                 NULL) != SQLITE_OK ||
 	    sqlite3_exec(db->db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_prepare_v2(db->db,

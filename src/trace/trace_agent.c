@@ -718,7 +718,7 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 			goto out;
 	}
 	rc = 0;
-	if (s.n > 1)
+	if (s.n) /* qsort() wants an array even for no element */
 		qsort(s.names, s.n, sizeof(*s.names), cc_rank_cmp);
 	size_t nn = s.n < CC_NAMES ? s.n : CC_NAMES;
 	for (size_t i = 0; i < nn; i++) {
@@ -748,7 +748,7 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 		tmp[i].others = s.names[i].others;
 		tmp[i].score = cc_score(tmp[i].bots, tmp[i].others);
 	}
-	if (nn > 1)
+	if (nn)
 		qsort(tmp, nn, sizeof(tmp[0]), cc_cmp);
 	for (size_t i = 0; i < nn && i < CC_KEEP; i++) {
 		struct trace_cc *c;
@@ -816,7 +816,7 @@ static int confirmation(struct trace_agent *ag, const struct trace_request *r, c
 	for (; k < n; k++)
 		randombytes_buf(c->tags[k], TRACE_OPRF_BYTES);
 	c->ntags = n;
-	if (n > 1)
+	if (n)
 		qsort(c->tags, n, TRACE_OPRF_BYTES, tag_cmp);
 	return 0;
 }
@@ -1008,9 +1008,7 @@ static int trace_name(struct trace_agent *ag, const struct trace_request *r, con
 	if (r->kind == TRACE_KIND_TRACE && (rc = local_candidates(ag, r, name, &s, out)) != 0)
 		goto out;
 	if (r->kind == TRACE_KIND_TRACE && out->ncand > before) {
-		if (out->ncand - before > 1)
-			qsort(out->cand + before, out->ncand - before, sizeof(*out->cand),
-			      cand_cmp);
+		qsort(out->cand + before, out->ncand - before, sizeof(*out->cand), cand_cmp);
 		if (rights & TRACE_R_CLIENTS)
 			rc = cc_lookback(ag, r, name, out->cand + before, out->ncand - before, out);
 		if (rc)
@@ -1158,10 +1156,11 @@ int trace_agent_handle(struct trace_agent *ag, const struct trace_ident *from, c
 		trace_answer_release(&out);
 		return refuse(ag, r.request_id, TRACE_EINTERNAL, trace_strerror(rc), ans, ans_len);
 	}
-	/* qsort() with a NULL base is undefined even for no elements. */
-	if (out.ncand > 1)
+	/* qsort() wants an array even for no element (C11 7.22.5): an
+	 * answer without candidates has none. */
+	if (out.ncand)
 		qsort(out.cand, out.ncand, sizeof(*out.cand), cand_cmp);
-	if (out.ncc > 1)
+	if (out.ncc)
 		qsort(out.cc, out.ncc, sizeof(*out.cc), cc_cmp);
 	if (!(peer->rights & TRACE_R_CLIENTS) && (out.ncand || out.ncc)) {
 		snprintf(err, sizeof(err),

@@ -222,13 +222,83 @@ static void test_log_axes_and_bars(void **state)
 	dh_buf_release(&b);
 }
 
+/* Text from the wire: markup and control bytes come out as text. */
+static void test_escape(void **state)
+{
+	struct dh_buf b;
+	static const char hostile[] = "<script>\"a&b'\r\n\x01\xff";
+
+	(void)state;
+	dh_buf_init(&b);
+	eval_chart_escape(&b, hostile, sizeof(hostile) - 1);
+	dh_buf_addc(&b, '\0');
+	assert_string_equal(b.data, "&lt;script&gt;&quot;a&amp;b&#39;\\x0d\\x0a\\x01\\xff");
+	dh_buf_release(&b);
+}
+
+static void test_marks_bars_parallel(void **state)
+{
+	struct eval_table t;
+	struct dh_buf b;
+	struct eval_chart_series s = {0, EVAL_NO_COL, EVAL_NO_COL, 0};
+	struct eval_chart_mark mk[2] = {{2.0, 0, "<peak>"}, {9.0, 0, "no such row"}};
+	struct eval_chart c = {.ymin = NAN,
+	                       .ymax = NAN,
+	                       .series = &s,
+	                       .nseries = 1,
+	                       .marks = mk,
+	                       .nmarks = 2,
+	                       .no_points = 1,
+	                       .x0_label = "00:00"};
+
+	(void)state;
+	dh_buf_init(&b);
+	assert_int_equal(eval_table_init(&t, "x", 2, 4), 0);
+	assert_int_equal(eval_table_set_name(&t, 0, "a"), 0);
+	assert_int_equal(eval_table_set_name(&t, 1, "b"), 0);
+	for (size_t r = 0; r < 4; r++) {
+		t.x[r] = (double)r;
+		*eval_table_at(&t, r, 0) = (double)(r * r);
+		*eval_table_at(&t, r, 1) = 255.0 - (double)r;
+	}
+	assert_int_equal(eval_chart_svg(&t, &c, &b), 0);
+	dh_buf_addc(&b, '\0');
+	assert_true(well_formed(b.data));
+	assert_int_equal(count(b.data, "class=\"mark\""), 1);
+	assert_non_null(strstr(b.data, "&lt;peak&gt;"));
+	assert_non_null(strstr(b.data, ">00:00</text>"));
+	assert_int_equal(count(b.data, "<circle"), 1); /* the mark only */
+
+	b.len = 0;
+	const char *labels[] = {"192.0.2.1", "<b>"};
+	double values[] = {10, 5};
+	assert_int_equal(eval_chart_bars_svg("top", labels, values, 2, &b), 0);
+	dh_buf_addc(&b, '\0');
+	assert_true(well_formed(b.data));
+	assert_int_equal(count(b.data, "class=\"bar\""), 2);
+	assert_non_null(strstr(b.data, "width=\"360.0\""));
+	assert_non_null(strstr(b.data, "width=\"180.0\""));
+	assert_int_equal(eval_chart_bars_svg("top", labels, values, 0, &b), DH_EUSAGE);
+
+	b.len = 0;
+	double lo[2] = {0, 0}, hi[2] = {255, 255};
+	assert_int_equal(eval_chart_parallel_svg(&t, "pc", lo, hi, &b), 0);
+	dh_buf_addc(&b, '\0');
+	assert_true(well_formed(b.data));
+	assert_int_equal(count(b.data, "class=\"pc\""), 4);
+	assert_int_equal(count(b.data, "class=\"axis\""), 2);
+	hi[1] = 0;
+	assert_int_equal(eval_chart_parallel_svg(&t, "pc", lo, hi, &b), DH_EUSAGE);
+	eval_table_release(&t);
+	dh_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_checker_itself),
-	    cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_fig13_chart),
-	    cmocka_unit_test(test_log_axes_and_bars),
+	    cmocka_unit_test(test_checker_itself), cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_fig13_chart),    cmocka_unit_test(test_log_axes_and_bars),
+	    cmocka_unit_test(test_escape),         cmocka_unit_test(test_marks_bars_parallel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

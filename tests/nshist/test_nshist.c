@@ -193,6 +193,20 @@ static void test_later_answer_too_late(void **state)
 	nshist_free(h);
 }
 
+static void test_case_of_ns_names(void **state)
+{
+	struct nshist *h = mkhist(-1, 0, 1);
+	struct nshist_why w;
+
+	resp(T0, "www.example.com.", DNS_T_A, 0);
+	th_add_rr(&ev, DNS_SEC_AUTHORITY, DNS_T_NS, 86400, "example.com.", "NS1.Example.COM.");
+	th_add_rr(&ev, DNS_SEC_ADDITIONAL, DNS_T_A, 3600, "ns1.example.com.", "192.0.2.53");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.53", T0 + SEC, &w), NSHIST_REGISTERED);
+	assert_string_equal(w.ns->nsfqdn, "ns1.example.com.");
+	nshist_free(h);
+}
+
 static void test_aaaa_glue(void **state)
 {
 	struct nshist *h = mkhist(-1, 0, 1);
@@ -452,7 +466,7 @@ static void test_classify(void **state)
 	struct nshist_why w;
 
 	assert_int_equal(nshist_opts_init(&o), 0);
-	assert_int_equal(dh_allow_add_net(o.resolvers, RES), 0);
+	assert_int_equal(nshist_opts_resolver(&o, RES), 0);
 	ns_response(T0, 1, 0);
 	assert_int_equal(nshist_learn(h, &ev), 0);
 	/* A response is not a query. */
@@ -478,6 +492,23 @@ static void test_classify(void **state)
 	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
 	assert_int_equal(w.verdict, NSHIST_UNKNOWN);
 	assert_int_equal(nshist_opts_public(&o, "not an address"), DH_EMALFORMED);
+	nshist_opts_release(&o);
+	/* Without a resolver list, the roles decide. */
+	assert_int_equal(nshist_opts_init(&o), 0);
+	th_event(&ev, T0 + SEC, "x.example.com.", HOST, "203.0.113.5", 0);
+	assert_int_equal(ev.role, EV_ROLE_CLIENT_QUERY);
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
+	assert_int_equal(w.verdict, NSHIST_RESOLVER);
+	ev.role = EV_ROLE_RESOLVER_QUERY;
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 0);
+	ev.role = EV_ROLE_UNKNOWN;
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
+	assert_int_equal(w.verdict, NSHIST_UNKNOWN);
+	/* A list given wins over the roles. */
+	assert_int_equal(nshist_opts_resolver(&o, RES), 0);
+	ev.role = EV_ROLE_CLIENT_QUERY;
+	assert_int_equal(nshist_classify(h, &o, &ev, &w), 1);
+	assert_int_equal(w.verdict, NSHIST_UNKNOWN);
 	/* With local networks, only their hosts are checked. */
 	assert_int_equal(dh_allow_add_net(o.local, "10.2.0.0/16"), 0);
 	assert_int_equal(nshist_classify(h, &o, &ev, &w), 0);
@@ -616,6 +647,7 @@ int main(void)
 	    cmocka_unit_test(test_later_answer_within_window),
 	    cmocka_unit_test(test_later_answer_too_late),
 	    cmocka_unit_test(test_aaaa_glue),
+	    cmocka_unit_test(test_case_of_ns_names),
 	    cmocka_unit_test(test_out_of_bailiwick),
 	    cmocka_unit_test(test_ttl_expiry),
 	    cmocka_unit_test(test_learned_after_query),

@@ -1,0 +1,217 @@
+/*
+ * detect_ss.c - the Space-Saving table of detect_int.h: bounded counting
+ * of clients, names and prefixes whatever their number.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+#include "util/hash.h"
+
+#define SS_SEED 0x5d5a7e11u
+
+int detect__ss_init(struct detect_ss *ss, uint32_t cap, size_t payload_size)
+{
+	uint32_t slots = 1;
+
+	memset(ss, 0, sizeof(*ss));
+	if (cap == 0)
+		cap = 1;
+	while (slots < cap * 2u)
+		slots <<= 1;
+	ss->cap = cap;
+	ss->item_size = (sizeof(struct detect_ss_item) + payload_size + 7) & ~(size_t)7;
+	ss->items = calloc(cap, ss->item_size);
+	ss->heap = calloc(cap, sizeof(uint32_t));
+	ss->pos = calloc(cap, sizeof(uint32_t));
+	ss->index = calloc(slots, sizeof(uint32_t));
+	ss->mask = slots - 1;
+	if (!ss->items || !ss->heap || !ss->pos || !ss->index) {
+		detect__ss_release(ss);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void detect__ss_release(struct detect_ss *ss)
+{
+	free(ss->items);
+	free(ss->heap);
+	free(ss->pos);
+	free(ss->index);
+	memset(ss, 0, sizeof(*ss));
+}
+
+void detect__ss_clear(struct detect_ss *ss)
+{
+	memset(ss->index, 0, ((size_t)ss->mask + 1) * sizeof(uint32_t));
+	ss->n = 0;
+	ss->total = 0;
+	ss->evicted = 0;
+}
+
+static int key_eq(const struct detect_ss_item *it, uint64_t h, const void *key, size_t len)
+{
+	return it->hash == h && it->keylen == len && memcmp(it->key, key, len) == 0;
+}
+
+static uint32_t *slot_of(const struct detect_ss *ss, uint64_t h, const void *key, size_t len)
+{
+	uint32_t i = (uint32_t)h & ss->mask;
+
+	for (;;) {
+		uint32_t v = ss->index[i];
+		if (v == 0 || key_eq(detect__ss_at(ss, v - 1), h, key, len))
+			return &ss->index[i];
+		i = (i + 1) & ss->mask;
+	}
+}
+
+/* Removes an index slot with backward-shift deletion (linear probing
+ * stays tombstone-free). */
+static void index_remove(struct detect_ss *ss, uint32_t *slot)
+{
+	uint32_t i = (uint32_t)(slot - ss->index), j = i;
+
+	for (;;) {
+		j = (j + 1) & ss->mask;
+		uint32_t v = ss->index[j];
+		if (v == 0)
+			break;
+		uint32_t home = (uint32_t)detect__ss_at(ss, v - 1)->hash & ss->mask;
+		/* v may move to i when its home is not cyclically in (i, j]. */
+		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
+			ss->index[i] = v;
+			i = j;
+		}
+	}
+	ss->index[i] = 0;
+}
+
+static void heap_swap(struct detect_ss *ss, uint32_t a, uint32_t b)
+{
+	uint32_t x = ss->heap[a], y = ss->heap[b];
+
+	ss->heap[a] = y;
+	ss->heap[b] = x;
+	ss->pos[y] = a;
+	ss->pos[x] = b;
+}
+
+/* The item at heap index h grew: move it down. */
+static void sift_down(struct detect_ss *ss, uint32_t h)
+{
+	for (;;) {
+		uint32_t l = 2 * h + 1, r = l + 1, m = h;
+		if (l < ss->n &&
+		    detect__ss_at(ss, ss->heap[l])->count < detect__ss_at(ss, ss->heap[m])->count)
+			m = l;
+		if (r < ss->n &&
+		    detect__ss_at(ss, ss->heap[r])->count < detect__ss_at(ss, ss->heap[m])->count)
+			m = r;
+		if (m == h)
+			return;
+		heap_swap(ss, h, m);
+		h = m;
+	}
+}
+
+static void sift_up(struct detect_ss *ss, uint32_t h)
+{
+	while (h > 0) {
+		uint32_t p = (h - 1) / 2;
+		if (detect__ss_at(ss, ss->heap[p])->count <= detect__ss_at(ss, ss->heap[h])->count)
+			return;
+		heap_swap(ss, h, p);
+		h = p;
+	}
+}
+
+static void set_key(struct detect_ss_item *it, uint64_t h, const void *key, size_t len)
+{
+	it->hash = h;
+	it->keylen = (uint8_t)len;
+	memcpy(it->key, key, len);
+}
+
+struct detect_ss_item *detect__ss_add(struct detect_ss *ss, const void *key, size_t len,
+                                      uint64_t inc, int *created)
+{
+	uint64_t h;
+	uint32_t *slot, i;
+	struct detect_ss_item *it;
+
+	if (len > DETECT_SS_KEY - 1)
+		len = DETECT_SS_KEY - 1;
+	h = dh_hash64(key, len, SS_SEED);
+	slot = slot_of(ss, h, key, len);
+	ss->total += inc;
+	*created = 0;
+	if (*slot) {
+		i = *slot - 1;
+		it = detect__ss_at(ss, i);
+		it->count += inc;
+		sift_down(ss, ss->pos[i]);
+		return it;
+	}
+	*created = 1;
+	if (ss->n < ss->cap) {
+		i = ss->n++;
+		it = detect__ss_at(ss, i);
+		memset(it, 0, ss->item_size);
+		set_key(it, h, key, len);
+		it->count = inc;
+		ss->heap[ss->n - 1] = i;
+		ss->pos[i] = ss->n - 1;
+		*slot = i + 1;
+		sift_up(ss, ss->n - 1);
+		return it;
+	}
+	/* Full: the smallest estimate gives its place (Space-Saving). */
+	i = ss->heap[0];
+	it = detect__ss_at(ss, i);
+	index_remove(ss, slot_of(ss, it->hash, it->key, it->keylen));
+	uint64_t min = it->count;
+	memset(it, 0, ss->item_size);
+	set_key(it, h, key, len);
+	it->err = min;
+	it->count = min + inc;
+	/* The removal may have moved slots: look the new key's slot up again. */
+	*slot_of(ss, h, key, len) = i + 1;
+	sift_down(ss, 0);
+	ss->evicted++;
+	return it;
+}
+
+struct detect_ss_item *detect__ss_find(const struct detect_ss *ss, const void *key, size_t len)
+{
+	uint64_t h;
+	uint32_t *slot;
+
+	if (len > DETECT_SS_KEY - 1)
+		len = DETECT_SS_KEY - 1;
+	h = dh_hash64(key, len, SS_SEED);
+	slot = slot_of(ss, h, key, len);
+	return *slot ? detect__ss_at(ss, *slot - 1) : NULL;
+}
+
+size_t detect__ss_top(const struct detect_ss *ss, uint32_t *out, size_t max)
+{
+	size_t k = 0;
+
+	/* A partial selection: keep out[] sorted, largest first. Callers
+	 * ask for a few dozen out of at most a few hundred thousand. */
+	for (uint32_t i = 0; i < ss->n; i++) {
+		uint64_t c = detect__ss_at(ss, i)->count;
+		size_t j;
+		if (k == max && (max == 0 || detect__ss_at(ss, out[k - 1])->count >= c))
+			continue;
+		if (k < max)
+			k++;
+		for (j = k - 1; j > 0 && detect__ss_at(ss, out[j - 1])->count < c; j--)
+			out[j] = out[j - 1];
+		out[j] = i;
+	}
+	return k;
+}
