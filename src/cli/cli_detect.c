@@ -190,6 +190,7 @@ int cmd_detect_follow(int argc, char **argv)
 	}
 	hook.fn = detect_hook;
 	hook.ctx = &cd;
+	hook.idle = NULL; /* the struct is on the stack: no idle callback here */
 	rc = run_source(argc - optind, argv + optind, &hook);
 	if (detect_finish(cd.det) != 0)
 		rc = CLI_EXIT_RUNTIME;
@@ -298,6 +299,7 @@ int cmd_top_follow(int argc, char **argv)
 	}
 	hook.fn = top_hook;
 	hook.ctx = t;
+	hook.idle = NULL; /* the struct is on the stack: no idle callback here */
 	rc = run_source(argc - optind, argv + optind, &hook);
 	t->cd.out.len = 0;
 	cli_top_print(t->cd.det, t->n, t->tables, t->json, &t->cd.out);
