@@ -204,6 +204,7 @@ int cmd_detect_follow(int argc, char **argv)
 	hook.fn = detect_event;
 	hook.idle = detect_idle;
 	hook.ctx = &cd;
+	hook.idle = NULL; /* the struct is on the stack: no idle callback here */
 	rc = run_source(argc - optind, argv + optind, &hook);
 	if (detect_finish(cd.det) != 0)
 		rc = CLI_EXIT_RUNTIME;
@@ -321,6 +322,7 @@ int cmd_top_follow(int argc, char **argv)
 	hook.fn = top_event;
 	hook.idle = top_idle;
 	hook.ctx = t;
+	hook.idle = NULL; /* the struct is on the stack: no idle callback here */
 	rc = run_source(argc - optind, argv + optind, &hook);
 	t->cd.out.len = 0;
 	cli_top_print(t->cd.det, t->n, t->tables, t->json, &t->cd.out);
