@@ -226,6 +226,32 @@ void agent_audit_close(struct agent_audit *a)
 	free(a);
 }
 
+/* With a->lock held: returns once the entries up to want are on disk.
+ * One writer syncs for all that wait meanwhile (group commit). Returns 0
+ * or -errno. */
+static int sync_upto(struct agent_audit *a, uint64_t want)
+{
+	int rc = 0;
+	while (rc == 0 && a->synced < want) {
+		if (a->syncing) {
+			pthread_cond_wait(&a->synced_cond, &a->lock);
+			continue;
+		}
+		a->syncing = 1;
+		uint64_t upto = a->seq;
+		pthread_mutex_unlock(&a->lock);
+		int e = fdatasync(a->fd) < 0 ? -errno : 0;
+		pthread_mutex_lock(&a->lock);
+		a->syncing = 0;
+		if (e == 0 && upto > a->synced)
+			a->synced = upto;
+		else if (e)
+			rc = e;
+		pthread_cond_broadcast(&a->synced_cond);
+	}
+	return rc;
+}
+
 int agent_audit_append(struct agent_audit *a, int64_t ts_ns, const char *event, size_t len,
                        int sync)
 {
@@ -281,24 +307,8 @@ int agent_audit_append(struct agent_audit *a, int64_t ts_ns, const char *event, 
 	/* Group commit: the entry is on disk when this returns, but writers
 	 * that arrive while one is in fdatasync() wait for the next one and
 	 * share it, so a busy agent pays one sync for many entries. */
-	uint64_t mine = a->seq;
-	while (sync && rc == 0 && a->synced < mine) {
-		if (a->syncing) {
-			pthread_cond_wait(&a->synced_cond, &a->lock);
-			continue;
-		}
-		a->syncing = 1;
-		uint64_t upto = a->seq;
-		pthread_mutex_unlock(&a->lock);
-		int e = fdatasync(a->fd) < 0 ? -errno : 0;
-		pthread_mutex_lock(&a->lock);
-		a->syncing = 0;
-		if (e == 0 && upto > a->synced)
-			a->synced = upto;
-		else if (e)
-			rc = e;
-		pthread_cond_broadcast(&a->synced_cond);
-	}
+	if (sync)
+		rc = sync_upto(a, a->seq);
 out:
 	pthread_mutex_unlock(&a->lock);
 	return rc;
@@ -306,26 +316,8 @@ out:
 
 int agent_audit_flush(struct agent_audit *a)
 {
-	int rc = 0;
 	pthread_mutex_lock(&a->lock);
-	uint64_t want = a->seq;
-	while (rc == 0 && a->synced < want) {
-		if (a->syncing) {
-			pthread_cond_wait(&a->synced_cond, &a->lock);
-			continue;
-		}
-		a->syncing = 1;
-		uint64_t upto = a->seq;
-		pthread_mutex_unlock(&a->lock);
-		int e = fdatasync(a->fd) < 0 ? -errno : 0;
-		pthread_mutex_lock(&a->lock);
-		a->syncing = 0;
-		if (e == 0 && upto > a->synced)
-			a->synced = upto;
-		else if (e)
-			rc = e;
-		pthread_cond_broadcast(&a->synced_cond);
-	}
+	int rc = sync_upto(a, a->seq);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
