@@ -9,10 +9,10 @@
 # some hundred megabytes of packages and takes many minutes). Steps:
 #   1. the chroot: mmdebstrap, variant "important" (what a minimal
 #      Debian 12 install has), from this machine's configured apt sources,
-#      of which only Debian's own archive is kept (deb.debian.org,
-#      security.debian.org, ftp.*.debian.org, snapshot.debian.org); no
-#      other host is named anywhere, and everything apt fetches inside
-#      comes from the same list;
+#      of which only the entries for Debian 12's suites are kept
+#      (bookworm, bookworm-updates, bookworm-security, ...): no host is
+#      named here, and everything apt fetches inside comes from the same
+#      list;
 #   2. a clone of this repository's HEAD (committed work only) in
 #      /root/dnshound inside, made with git outside (the chroot has no git,
 #      as a fresh machine has none before the clone);
@@ -112,16 +112,13 @@ inside() { # command line run by bash in the chroot, in the clone
 		/bin/bash -c "cd /root/dnshound && $1"
 }
 
-# Debian's archive among the configured sources, as one-line entries.
+# The configured sources' entries for Debian 12's suites, one line each.
 debian_sources() {
 	python3 - /etc/apt/sources.list /etc/apt/sources.list.d <<'PY'
 import glob, os, re, sys
-from urllib.parse import urlparse
 
-def debian(uri):
-    h = urlparse(uri).hostname or ''
-    return h in ('deb.debian.org', 'security.debian.org', 'snapshot.debian.org') or \
-        re.fullmatch(r'ftp(\.[a-z]{2})?\.debian\.org', h) is not None
+def debian(suite):
+    return suite == 'bookworm' or suite.startswith('bookworm-') or suite.startswith('bookworm/')
 
 out = []
 files = [sys.argv[1]] if os.path.isfile(sys.argv[1]) else []
@@ -134,7 +131,7 @@ for f in files:
             line = line.split('#', 1)[0].split()
             if line and line[0] == 'deb':
                 words = [w for w in line[1:] if not w.startswith('[')]
-                if len(words) >= 3 and debian(words[0]):
+                if len(words) >= 3 and debian(words[1]):
                     out.append((words[0], words[1], words[2:]))
         continue
     for para in re.split(r'\n\s*\n', text):
@@ -154,8 +151,8 @@ for f in files:
         if fields.get('enabled', 'yes').lower() == 'no':
             continue
         for uri in fields.get('uris', '').split():
-            if debian(uri):
-                for suite in fields.get('suites', '').split():
+            for suite in fields.get('suites', '').split():
+                if debian(suite):
                     out.append((uri, suite, fields.get('components', 'main').split()))
 for uri, suite, comps in out:
     print('deb %s %s %s' % (uri, suite, ' '.join(comps)))
@@ -170,7 +167,7 @@ if ! command -v mmdebstrap >/dev/null; then
 fi
 mapfile -t sources < <(debian_sources)
 if [ ${#sources[@]} -eq 0 ] || ! printf '%s\n' "${sources[@]}" | grep -q ' bookworm '; then
-	echo "fresh-debian-check: no Debian 12 (bookworm) entry of Debian's archive in /etc/apt/sources.list*" >&2
+	echo "fresh-debian-check: no Debian 12 (bookworm) entry in /etc/apt/sources.list*" >&2
 	exit 1
 fi
 printf 'sources: %s\n' "${sources[@]}"
