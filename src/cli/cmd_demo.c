@@ -12,6 +12,15 @@
  * scenario's spoofed attack back through them (seed 000), writes the HTML
  * report, and prints what it found next to the ground truth.
  *
+ * Where it can (as root, with the real-server testbed's packages
+ * installed), the demo then traces an attack on real DNS servers too:
+ * scripts/testbed-trace.sh starts NSD, BIND (authoritative and resolver),
+ * Unbound and a dnsmasq forwarder in a network namespace, lets benign
+ * clients and two bots resolve the victim's name through them, attacks
+ * from spoofed and from a bot's own address, and traces the attack back
+ * through four agents, the forwarder's among them. Elsewhere the stage
+ * says why it was skipped, and the generated world's trace stands alone.
+ *
  * Each stage is one of dnshound's own commands, run as a child process
  * exactly as a user would run it, so the demo shows what the commands do
  * and nothing else; their output goes to the stage's log in the demo's
@@ -40,21 +49,24 @@
 
 extern char **environ;
 
-#define STAGES 8
+#define STAGES 9
 
 static const char usage[] =
-    "usage: dnshound demo [--out REPORT.html] [--keep] [--clients N] [--seed N]\n"
+    "usage: dnshound demo [--out REPORT.html] [--keep] [--clients N] [--seed N] [--no-servers]\n"
     "\n"
     "Runs dnshound end to end on a generated campus network with bots in it:\n"
     "stores its traffic, finds the infected hosts, traces a spoofed attack\n"
     "back to its bots through two traceback agents, writes the HTML report\n"
-    "and prints a summary against the ground truth. Removes everything it\n"
-    "made but the report.\n"
+    "and prints a summary against the ground truth. As root, with the real\n"
+    "DNS servers of the testbed installed (NSD, BIND, Unbound, dnsmasq), it\n"
+    "also traces an attack through them and a forwarder, in a network\n"
+    "namespace. Removes everything it made but the report.\n"
     "\n"
     "  --out FILE     the report (default dnshound-demo.html)\n"
     "  --keep         keep the working directory (stores, logs, certificates)\n"
     "  --clients N    clients of the network (default 300)\n"
-    "  --seed N       the world's random seed (default 7)\n";
+    "  --seed N       the world's random seed (default 7)\n"
+    "  --no-servers   skip the real servers' traceback\n";
 
 struct demo {
 	char dir[4096];
@@ -63,6 +75,7 @@ struct demo {
 	double t0;
 	pid_t agents[2];
 	unsigned nagents;
+	int no_servers;
 };
 
 static double now_s(void)
@@ -337,6 +350,258 @@ static int write_conf(const char *p, const char *text)
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* The real servers' traceback (scripts/testbed-trace.sh) and its answers. */
+struct real {
+	pid_t pid;      /* the script, while it runs */
+	char log[4200]; /* its output */
+	char dir[4200]; /* its answers */
+	int ran;        /* the script ran to its end and its answers are loaded */
+	int failed;     /* it could run here, and did not get to its end */
+	char why[512];  /* why it did not run, or what failed */
+	struct json_object *world, *spoofed, *own, *down; /* owned */
+};
+
+static void real_release(struct real *r)
+{
+	json_object_put(r->world);
+	json_object_put(r->spoofed);
+	json_object_put(r->own);
+	json_object_put(r->down);
+}
+
+/* Finds testbed-trace.sh: in $DNSHOUND_TESTBED, the source tree this
+ * program was built from, or the installed data directory. */
+static int find_testbed(char *out, size_t len)
+{
+	const char *dirs[] = {getenv("DNSHOUND_TESTBED"), DH_SOURCE_DIR "/scripts", DH_DATA_DIR};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		snprintf(out, len, "%s/testbed-trace.sh", dirs[i]);
+		if (access(out, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The last non-empty line of file p, for a reason to print. */
+static void last_line(const char *p, char *out, size_t len)
+{
+	char line[1024];
+	FILE *f = fopen(p, "r");
+	out[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (line[0])
+			snprintf(out, len, "%.400s", line);
+	}
+	fclose(f);
+}
+
+/*
+ * Starts the real servers' traceback in the background: it spends most of
+ * its time waiting for the caches and the attack, so it runs beside the
+ * generated world's stages. Returns 0 when it started or cannot run here
+ * (r->why says why), -1 on a failure to prepare it.
+ */
+static int real_start(struct demo *d, struct real *r)
+{
+	char script[4200], certs[4200], p[4300], err[512];
+	static const char *const who[] = {"dest", "res", "unb", "fwd", "victim"};
+
+	if (d->no_servers) {
+		snprintf(r->why, sizeof(r->why), "--no-servers");
+		return 0;
+	}
+	if (geteuid() != 0) {
+		snprintf(r->why, sizeof(r->why),
+		         "needs root (a network namespace, port 53); run the demo as root");
+		return 0;
+	}
+	if (find_testbed(script, sizeof(script)) != 0) {
+		snprintf(r->why, sizeof(r->why),
+		         "the testbed's scripts are not installed (testbed-trace.sh not found)");
+		return 0;
+	}
+	/* Certificates of an organisation per agent's server would be the
+	 * real thing; one CA stands for their exchanged CA certificates. The
+	 * script names each peer by this CA and its common name. */
+	path(d, certs, sizeof(certs), "servers-certs");
+	path(d, r->dir, sizeof(r->dir), "servers");
+	if (mkdir(certs, 0700) != 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/ca.pem", certs);
+	char cak[4300];
+	snprintf(cak, sizeof(cak), "%s/ca.key", certs);
+	if (agent_cert_make_ca("dnshound demo servers CA", 1, p, cak, err, sizeof(err)) != 0) {
+		snprintf(r->why, sizeof(r->why), "certificates: %.400s", err);
+		r->failed = 1;
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		char cn[64], cert[4300], key[4300];
+		snprintf(cn, sizeof(cn), "%s.example", who[i]);
+		snprintf(cert, sizeof(cert), "%s/%s.pem", certs, who[i]);
+		snprintf(key, sizeof(key), "%s/%s.key", certs, who[i]);
+		if (agent_cert_make_agent(cn, NULL, 1, p, cak, cert, key, err, sizeof(err)) != 0) {
+			snprintf(r->why, sizeof(r->why), "certificates: %.400s", err);
+			r->failed = 1;
+			return -1;
+		}
+	}
+
+	/* Benign lookups, then the bots' 7 s later, from the caches; the
+	 * trace's window is 5 s, so only the caches' lookback finds them. */
+	setenv("TB_SETTLE", "7", 0);
+	setenv("TB_WINDOW", "5", 0);
+	path(d, r->log, sizeof(r->log), "servers.log");
+	const char *argv[] = {"bash", script, d->self, certs, r->dir, NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, r->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	int rc = posix_spawnp(&r->pid, "bash", &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		r->pid = 0;
+		snprintf(r->why, sizeof(r->why), "cannot run bash: %s", strerror(rc));
+	}
+	return 0;
+}
+
+/* Waits for the real servers' traceback (stopped first when stop is set:
+ * the demo failed elsewhere) and loads its answers. */
+static int real_finish(struct real *r, int stop)
+{
+	char p[4300];
+	int st = 0;
+	if (r->pid <= 0)
+		return r->failed ? -1 : 0;
+	if (stop)
+		kill(r->pid, SIGTERM);
+	while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r->pid = 0;
+	if (stop)
+		return 0;
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (code == 77) {
+		char line[512];
+		last_line(r->log, line, sizeof(line));
+		snprintf(r->why, sizeof(r->why), "%.400s",
+		         line[0] ? line : "the testbed cannot run on this machine");
+		return 0;
+	}
+	if (code != 0) {
+		snprintf(r->why, sizeof(r->why), "testbed-trace.sh exited %d; see %.400s", code,
+		         r->log);
+		r->failed = 1;
+		return -1;
+	}
+	snprintf(p, sizeof(p), "%s/world.json", r->dir);
+	r->world = json_object_from_file(p);
+	snprintf(p, sizeof(p), "%s/spoofed.json", r->dir);
+	r->spoofed = json_object_from_file(p);
+	snprintf(p, sizeof(p), "%s/own.json", r->dir);
+	r->own = json_object_from_file(p);
+	snprintf(p, sizeof(p), "%s/down.json", r->dir);
+	r->down = json_object_from_file(p);
+	if (!r->world || !r->spoofed || !r->own || !r->down) {
+		snprintf(r->why, sizeof(r->why), "its answers are missing or not JSON; see %.400s",
+		         r->dir);
+		r->failed = 1;
+		return -1;
+	}
+	r->ran = 1;
+	return 0;
+}
+
+/* What a host is in the real servers' world: "bot via X", "benign" or
+ * "unknown". */
+static const char *real_role(const struct real *r, const char *host, char *buf, size_t len)
+{
+	struct json_object *a;
+	if (json_object_object_get_ex(r->world, "bots", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			struct json_object *b = json_object_array_get_idx(a, i);
+			if (strcmp(jstr(b, "host"), host) == 0) {
+				snprintf(buf, len, "bot, asked via %s", jstr(b, "via"));
+				return buf;
+			}
+		}
+	if (json_object_object_get_ex(r->world, "benign", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), host) ==
+			    0)
+				return "benign";
+	return "unknown";
+}
+
+static void print_sources(struct json_object *ans, const char *label)
+{
+	struct json_object *src;
+	if (!ans || !json_object_object_get_ex(ans, "sources", &src))
+		return;
+	for (size_t i = 0; i < json_object_array_length(src); i++) {
+		struct json_object *s = json_object_array_get_idx(src, i), *sp;
+		json_object_object_get_ex(s, "spoofed", &sp);
+		printf("  %s %-15s %s\n", label, jstr(s, "address"),
+		       !sp                           ? "unknown"
+		       : json_object_get_boolean(sp) ? "spoofed"
+		                                     : "not spoofed");
+	}
+}
+
+static void real_summary(const struct real *r)
+{
+	struct json_object *cand, *cc, *un;
+	char role[128];
+	if (!r->ran) {
+		printf("traceback on real servers: %s: %s\n\n", r->failed ? "FAILED" : "skipped",
+		       r->why);
+		return;
+	}
+	printf("traceback on real servers (NSD, BIND authoritative and resolver, Unbound, "
+	       "dnsmasq forwarding to BIND; an agent beside each but NSD) of the attack on "
+	       "%s:\n",
+	       jstr(r->world, "victim"));
+	if (json_object_object_get_ex(r->spoofed, "candidates", &cand))
+		for (size_t i = 0; i < json_object_array_length(cand) && i < 10; i++) {
+			struct json_object *c = json_object_array_get_idx(cand, i), *sc, *pa;
+			const char *h = jstr(c, "host");
+			json_object_object_get_ex(c, "score", &sc);
+			printf("  %2zu. %-15s score %.3f  %s; path", i + 1, h,
+			       json_object_get_double(sc), real_role(r, h, role, sizeof(role)));
+			if (json_object_object_get_ex(c, "path", &pa))
+				for (size_t k = 0; k < json_object_array_length(pa); k++)
+					printf("%s%s", k ? " > " : " ",
+					       json_object_get_string(
+					           json_object_array_get_idx(pa, k)));
+			printf("\n");
+		}
+	print_sources(r->spoofed, "attack source");
+	print_sources(r->own, "a bot's own address");
+	if (json_object_object_get_ex(r->spoofed, "cc_candidates", &cc) &&
+	    json_object_array_length(cc))
+		printf("  first C&C candidate: %s\n",
+		       jstr(json_object_array_get_idx(cc, 0), "name"));
+	if (json_object_object_get_ex(r->down, "unreached", &un))
+		for (size_t i = 0; i < json_object_array_length(un); i++) {
+			struct json_object *u = json_object_array_get_idx(un, i);
+			printf("  with %s's agent stopped: named unreached (%s), %zu candidate(s) "
+			       "still "
+			       "found\n",
+			       jstr(u, "agent"), jstr(u, "reason"),
+			       json_object_object_get_ex(r->down, "candidates", &cand)
+			           ? json_object_array_length(cand)
+			           : (size_t)0);
+		}
+	printf("\n");
+}
+
 static int demo_run(struct demo *d, const char *report, unsigned clients, unsigned seed)
 {
 	char world[4200], store[4200], astore[4200], pcap[4200], conf[4200], err[512];
@@ -345,7 +610,9 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	struct truth t;
 	struct found f;
 	struct dh_buf out;
+	struct real real;
 	int rc = CLI_EXIT_RUNTIME;
+	memset(&real, 0, sizeof(real));
 	memset(&t, 0, sizeof(t));
 	memset(&f, 0, sizeof(f));
 	dh_buf_init(&out);
@@ -356,6 +623,10 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	path(d, pcap, sizeof(pcap), "world/traffic.pcap");
 	snprintf(nclients, sizeof(nclients), "%u", clients);
 	snprintf(nseed, sizeof(nseed), "%u", seed);
+
+	/* The real servers' traceback runs beside the stages below. */
+	if (real_start(d, &real) != 0 && !real.failed)
+		snprintf(real.why, sizeof(real.why), "cannot prepare: %s", strerror(errno));
 
 	progress(d, "world: a day of a campus network's DNS, with bots in it (dnshound scenario)");
 	/* A whole day, so that seed 001's daily levels apply as they are. */
@@ -540,6 +811,10 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	struct json_object *ans = json_tokener_parse(out.data);
 	stop_agents(d);
 
+	progress(d, "real servers: an attack traced through BIND, Unbound and a dnsmasq forwarder "
+	            "(testbed-trace.sh, started with the world)");
+	real_finish(&real, 0);
+
 	progress(d, "report: one self-contained HTML file (dnshound report)");
 	const char *a9[] = {"report",
 	                    "--store",
@@ -576,7 +851,7 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 		}
 	printf("  %zu of %zu infected hosts found, %zu benign host(s) flagged\n\n", hit, t.n,
 	       fp_hosts);
-	struct json_object *cand, *src, *cc;
+	struct json_object *cand, *cc;
 	printf("traceback of the attack on %s (%s to %s):\n", t.victim, t.attack_start,
 	       t.attack_end);
 	if (ans && json_object_object_get_ex(ans, "candidates", &cand)) {
@@ -589,31 +864,17 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 			       json_object_get_double(sc), k ? k : "benign");
 		}
 	}
-	if (ans && json_object_object_get_ex(ans, "sources", &src))
-		for (size_t i = 0; i < json_object_array_length(src); i++) {
-			struct json_object *s = json_object_array_get_idx(src, i), *sp;
-			json_object_object_get_ex(s, "spoofed", &sp);
-			printf("  attack source %-15s %s\n", jstr(s, "address"),
-			       !sp                           ? "unknown"
-			       : json_object_get_boolean(sp) ? "spoofed"
-			                                     : "not spoofed");
-		}
-	if (oans && json_object_object_get_ex(oans, "sources", &src))
-		for (size_t i = 0; i < json_object_array_length(src); i++) {
-			struct json_object *s = json_object_array_get_idx(src, i), *sp;
-			json_object_object_get_ex(s, "spoofed", &sp);
-			printf("  a bot's own address %-15s %s\n", jstr(s, "address"),
-			       !sp                           ? "unknown"
-			       : json_object_get_boolean(sp) ? "spoofed"
-			                                     : "not spoofed");
-		}
+	print_sources(ans, "attack source");
+	print_sources(oans, "a bot's own address");
 	json_object_put(oans);
 	if (ans && json_object_object_get_ex(ans, "cc_candidates", &cc) &&
 	    json_object_array_length(cc))
 		printf("  first C&C candidate: %s\n",
 		       jstr(json_object_array_get_idx(cc, 0), "name"));
 	json_object_put(ans);
-	printf("\nreport: %s\n", report);
+	printf("\n");
+	real_summary(&real);
+	printf("report: %s\n", report);
 	printf("\nexplore further:\n"
 	       "  dnshound scenario --out world        # the same world, to keep\n"
 	       "  dnshound ingest --store s world/traffic.pcap\n"
@@ -622,10 +883,12 @@ static int demo_run(struct demo *d, const char *report, unsigned clients, unsign
 	       "  dnshound nshist check --store s world/traffic.pcap\n"
 	       "  dnshound report --store s --out r.html\n"
 	       "  man dnshound; doc/agent.md for running traceback agents\n");
-	if (fflush(stdout) == 0)
+	if (fflush(stdout) == 0 && !real.failed)
 		rc = CLI_EXIT_OK;
 out:
 	stop_agents(d);
+	real_finish(&real, 1);
+	real_release(&real);
 	dh_buf_release(&out);
 	dh_buf_release(&cf);
 	json_object_put(t.root);
@@ -635,9 +898,13 @@ out:
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"out", required_argument, NULL, 'o'},     {"keep", no_argument, NULL, 'k'},
-	    {"clients", required_argument, NULL, 'c'}, {"seed", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"out", required_argument, NULL, 'o'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"clients", required_argument, NULL, 'c'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"no-servers", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *report = "dnshound-demo.html";
 	int keep = 0, c;
@@ -660,6 +927,9 @@ int cmd_demo(int argc, char **argv)
 		case 's':
 			if (cli_parse_count("--seed", optarg, 1u << 30, &seed) != 0)
 				return CLI_EXIT_USAGE;
+			break;
+		case 'n':
+			d.no_servers = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
