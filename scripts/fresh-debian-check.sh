@@ -220,7 +220,8 @@ step package inside 'dpkg-buildpackage -us -uc -b && ls -l ../dnshound_*.deb' ||
 step lintian inside 'lintian --fail-on error,warning ../dnshound_*.changes; rc=$?; echo "lintian exit $rc"; exit $rc'
 step install inside 'cd .. && apt install -y -q ./dnshound_*.deb && dnshound --version &&
 	id dnshound && stat -c "%U:%G %a %n" /etc/dnshound &&
-	test -f /usr/share/doc/dnshound/examples/agent-resolver.conf'
+	test -f /usr/share/doc/dnshound/examples/agent-resolver.conf &&
+	test -x /usr/share/dnshound/testbed-trace.sh && test -f /usr/share/dnshound/testbed/named-auth.conf'
 step man inside 'for p in dnshound dnshound.conf $(dnshound --help | sed -n "s/^  \([a-z][a-z0-9-]*\) .*/dnshound-\1/p"); do
 	out=$(MANWIDTH=80 man --warnings=w "$p" 2>&1 >/dev/null) || { echo "man $p failed"; exit 1; }
 	[ -z "$out" ] || { echo "man $p: $out"; exit 1; }
