@@ -2,15 +2,18 @@
  * nshist.c - the NS-record history in memory: learning from responses
  * (seed 003 sections 3.3 and 3.4, Fig. 2) and the constant-time check.
  *
- * Four tables, all open addressing or plain arrays, nothing allocated per
+ * Five tables, all open addressing or plain arrays, nothing allocated per
  * message once they have grown:
  *   - names: every zone, NS and query name interned once, so rows compare
  *     names by pointer and a million rows do not hold a million copies of
  *     "com.";
  *   - rows: NS rows and answer rows in arrays, with a key table
  *     (zname, nsfqdn, glue) -> newest row for merging;
- *   - addresses: address -> newest glue row, the glue interval it covers,
- *     and the first answer row, for the check;
+ *   - addresses: address -> newest glue row and the glue interval it
+ *     covers, for the check;
+ *   - answers: address -> its answer row, in slots of 16 bytes that also
+ *     hold the row's latest sighting, so that the build's commonest work
+ *     (an A answer for an address seen before) reads one small slot;
  *   - pending: NS names still waiting for an address, in arrival order
  *     (a ring), found by name, closed once the glue window has passed.
  */
@@ -27,9 +30,11 @@
 #include "wire/dns_text.h"
 
 #define ARENA_CHUNK (256 * 1024)
-#define SEEN_SLOTS  16384
 #define QUERY_SLOTS 16384
-#define SEEN_V6     0x80000000u
+/* Bits of an answer slot's row field above the row index. */
+#define ANS_V6      0x80000000u
+#define ANS_CHANGED 0x40000000u
+#define ANS_IDX     0x3fffffffu
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -63,11 +68,27 @@ struct key_slot {
  * the slot itself so that a check usually reads one cache line. */
 struct addr_slot {
 	uint8_t a[16];
-	uint8_t family; /* DH_AF_NONE = empty */
-	uint32_t chain; /* every glue row of the address, newest first, index + 1 */
-	uint32_t glue;  /* the row whose interval is cached, index + 1 */
-	uint32_t answer;
+	uint8_t family;       /* DH_AF_NONE = empty */
+	uint32_t chain;       /* every glue row of the address, newest first, index + 1 */
+	uint32_t glue;        /* the row whose interval is cached, index + 1 */
 	int64_t gstart, gend; /* the cached row's validity */
+};
+
+/*
+ * One address of the answer table. A benchmark day has 1.2 million A/AAAA
+ * answer records for 130,000 addresses (BENCHMARKS.md): nearly every
+ * record is an address seen before, a little later. The slot alone
+ * decides that case: an IPv4 address is its own tag, and the row's latest
+ * sighting is kept here, so the row is only written to (stores do not
+ * wait for the cache) and never read. At 16 bytes the table of the
+ * benchmark is 4 MB, where 48-byte check slots and 72-byte rows were
+ * 21 MB that every answer missed. An IPv6 tag is 32 bits of the
+ * address's hash, confirmed against the row.
+ */
+struct ans_slot {
+	uint32_t tag; /* the IPv4 address (host order), or 32 bits of the hash */
+	uint32_t row; /* index + 1 | ANS_V6 | ANS_CHANGED; 0 = empty */
+	int64_t last; /* the row's last_ns */
 };
 
 struct pend {
@@ -99,6 +120,10 @@ struct nshist {
 	struct addr_slot *addrs;
 	size_t addrs_cap, addrs_n;
 
+	struct ans_slot *aslots;
+	size_t aslots_cap; /* a power of two; ans_n slots are used */
+	size_t both_n;     /* addresses in both tables (for the stats) */
+
 	struct pend *ring;
 	size_t ring_cap;     /* a power of two */
 	uint64_t head, tail; /* live entries are seq head .. tail-1 */
@@ -106,16 +131,6 @@ struct nshist {
 	size_t nbuckets;     /* == ring_cap */
 
 	struct nshist_stats st;
-	/* Recently seen answer addresses -> their answer row, direct-mapped:
-	 * popular names are answered again and again (Zipf), and a hit here
-	 * saves the probe of the big address table, which misses the CPU's
-	 * caches (BENCHMARKS.md). A slot is only a hint, checked against
-	 * the row it names. */
-	struct seen {
-		uint32_t row; /* answer row, index + 1 (0 = empty), bit 31 set for IPv6 */
-		uint32_t tag; /* an IPv4 address itself, else 32 bits of its hash */
-		int64_t last; /* latest sighting, not yet in the row */
-	} seen[SEEN_SLOTS];
 	/* Seed 003's query_DB, kept only as long as a response may come:
 	 * the recent queries by (client, port, id), direct-mapped, so that
 	 * an NS response whose event was not paired (rtt_ns -1) still finds
@@ -131,6 +146,8 @@ struct nshist {
 	 * was and changes nothing. */
 	int64_t t;
 };
+
+static const struct ans *ans_find(const struct nshist *h, const struct dh_addr *addr);
 
 static int64_t ms_floor(int64_t ns)
 {
@@ -403,6 +420,7 @@ static struct addr_slot *addr_get(struct nshist *h, const struct dh_addr *a)
 			s->family = a->family;
 			memcpy(s->a, a->a, 16);
 			h->addrs_n++;
+			h->both_n += ans_find(h, a) != NULL;
 			return s;
 		}
 		if (s->family == a->family && memcmp(s->a, a->a, 16) == 0)
@@ -525,15 +543,106 @@ int nshist_add_ns(struct nshist *h, const struct nshist_ns *row)
 	return sight(h, &r, 0);
 }
 
-static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char *qname,
-                        size_t qlen, uint32_t ttl, int64_t t, int64_t last, int changed, int64_t id)
-{
-	struct addr_slot *s = addr_get(h, addr);
+/* ---- the answer table --------------------------------------------------- */
 
-	if (!s)
+static uint64_t ans_mix(uint64_t x, uint64_t y, unsigned family)
+{
+	x = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ family) * 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t ans_hash(const struct dh_addr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->a, 8);
+	memcpy(&y, a->a + 8, 8);
+	return ans_mix(x, y, a->family);
+}
+
+static uint32_t ans_tag(const struct dh_addr *a, uint64_t hv)
+{
+	uint32_t tag;
+
+	if (a->family != DH_AF_INET)
+		return (uint32_t)(hv >> 32);
+	memcpy(&tag, a->a, 4);
+	return tag;
+}
+
+/* The slot of addr (hash hv) in the answer table: its own, or the empty
+ * one where it goes. */
+static struct ans_slot *ans_slot_of(const struct nshist *h, const struct dh_addr *addr, uint64_t hv)
+{
+	size_t mask = h->aslots_cap - 1, j = hv & mask;
+	int v4 = addr->family == DH_AF_INET;
+	uint32_t tag = ans_tag(addr, hv), fam = v4 ? 0 : ANS_V6;
+
+	for (;; j = (j + 1) & mask) {
+		struct ans_slot *s = &h->aslots[j];
+		if (!s->row)
+			return s;
+		if (s->tag == tag && (s->row & ANS_V6) == fam &&
+		    (v4 || dh_addr_equal(&h->ans[(s->row & ANS_IDX) - 1].r.addr, addr)))
+			return s;
+	}
+}
+
+static int ans_grow(struct nshist *h)
+{
+	size_t cap = h->aslots_cap ? h->aslots_cap * 2 : 1024, ocap = h->aslots_cap;
+	struct ans_slot *t = calloc(cap, sizeof(*t)), *old = h->aslots;
+
+	if (!t)
 		return -ENOMEM;
-	if (s->answer) {
-		struct ans *a = &h->ans[s->answer - 1];
+	h->aslots = t;
+	h->aslots_cap = cap;
+	for (size_t i = 0; i < ocap; i++) {
+		if (!old[i].row)
+			continue;
+		const struct dh_addr *a = &h->ans[(old[i].row & ANS_IDX) - 1].r.addr;
+		*ans_slot_of(h, a, ans_hash(a)) = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* The answer row of addr, or NULL. */
+static const struct ans *ans_find(const struct nshist *h, const struct dh_addr *addr)
+{
+	if (addr->family == DH_AF_NONE)
+		return NULL;
+	const struct ans_slot *s = ans_slot_of(h, addr, ans_hash(addr));
+	return s->row ? &h->ans[(s->row & ANS_IDX) - 1] : NULL;
+}
+
+/* Marks a row changed since the last save; the mark lives in the slot as
+ * well, so that the common sighting reads nothing from the row. */
+static void ans_mark(struct nshist *h, struct ans_slot *s, struct ans *a)
+{
+	if (!(s->row & ANS_CHANGED)) {
+		s->row |= ANS_CHANGED;
+		a->changed = 1;
+		h->st.changed++;
+	}
+}
+
+/*
+ * Records addr as answered for qname from t to last: extends its row (an
+ * older first sighting becomes the origin, with its query name; a later
+ * last sighting moves last_ns and the TTL), or adds a row. changed 0 and
+ * id: a stored row being loaded. Returns 0 or -ENOMEM.
+ */
+static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
+                      uint32_t ttl, int64_t t, int64_t last, int changed, int64_t id)
+{
+	if ((h->ans_n + 1) * 4 > h->aslots_cap * 3 && ans_grow(h) != 0)
+		return -ENOMEM;
+	uint64_t hv = ans_hash(addr);
+	struct ans_slot *s = ans_slot_of(h, addr, hv);
+
+	if (s->row) {
+		struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
 		int grew = 0;
 		if (t < a->r.first_ns) {
 			const char *q = intern(h, qname, qlen);
@@ -544,17 +653,15 @@ static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char
 			grew = 1;
 		}
 		if (last > a->r.last_ns) {
-			a->r.last_ns = last;
+			a->r.last_ns = s->last = last;
 			a->r.ttl = ttl;
 			grew = 1;
 		}
-		if (grew && changed && !a->changed) {
-			a->changed = 1;
-			h->st.changed++;
-		}
+		if (grew && changed)
+			ans_mark(h, s, a);
 		return 0;
 	}
-	if (h->ans_n >= SEEN_V6 - 1 ||
+	if (h->ans_n >= ANS_IDX - 1 ||
 	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
 		return -ENOMEM;
 	const char *q = intern(h, qname, qlen);
@@ -569,79 +676,43 @@ static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char
 	a->r.id = id;
 	a->changed = (uint8_t)(changed != 0);
 	h->st.changed += a->changed;
-	s->answer = (uint32_t)++h->ans_n;
+	h->both_n += addr_find(h, addr) != NULL;
+	s->tag = ans_tag(addr, hv);
+	s->row = (uint32_t)++h->ans_n | (addr->family == DH_AF_INET ? 0 : ANS_V6) |
+	         (changed ? ANS_CHANGED : 0);
+	s->last = last;
 	return 0;
 }
 
-static uint64_t seen_hash(const struct dh_addr *a)
+/* An answer record of the response being learned (time h->t; hv is the
+ * address's ans_hash). A sighting of a known address at or after its
+ * last one is decided by the slot alone and only stores into the row;
+ * anything else is answer_put()'s. */
+static int answer_seen(struct nshist *h, const struct dh_addr *addr, uint64_t hv, const char *qname,
+                       size_t qlen, uint32_t ttl)
 {
-	uint64_t x, y;
+	struct ans_slot *s = ans_slot_of(h, addr, hv);
 
-	memcpy(&x, a->a, 8);
-	memcpy(&y, a->a + 8, 8);
-	x = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ a->family) * 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
-}
-
-/* Moves a hint's latest sighting into its row. */
-static void seen_put_back(struct nshist *h, struct seen *sl)
-{
-	if (!sl->row)
-		return;
-	struct ans *a = &h->ans[(sl->row & ~SEEN_V6) - 1];
-	if (sl->last > a->r.last_ns) {
-		a->r.last_ns = sl->last;
-		if (!a->changed) {
-			a->changed = 1;
-			h->st.changed++;
+	if (s->row && h->t >= s->last) {
+		if (h->t > s->last) {
+			struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
+			a->r.last_ns = s->last = h->t;
+			a->r.ttl = ttl;
+			ans_mark(h, s, a);
 		}
-	}
-}
-
-static void seen_flush(struct nshist *h)
-{
-	for (size_t i = 0; i < SEEN_SLOTS; i++)
-		seen_put_back(h, &h->seen[i]);
-}
-
-/* An answer record. A hit on the recent-address hint (its tag, then the
- * row's address when the tag matches) only moves the hint's time; the
- * row gets it when the hint is reused or flushed (before every save). */
-static int answer_seen(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
-                       uint32_t ttl, int64_t t)
-{
-	uint64_t hv = seen_hash(addr);
-	struct seen *sl = &h->seen[(hv >> 40) & (SEEN_SLOTS - 1)];
-	/* An IPv4 address is its own tag, so a hit is decided here without
-	 * reading the row (which would miss the caches as the table does);
-	 * an IPv6 tag is a hash and the row confirms it. */
-	int v4 = addr->family == DH_AF_INET;
-	uint32_t tag = v4 ? dh_be32(addr->a) : (uint32_t)hv, fam = v4 ? 0 : SEEN_V6;
-
-	if (sl->row && (sl->row & SEEN_V6) == fam && sl->tag == tag && t >= sl->last &&
-	    (v4 || dh_addr_equal(&h->ans[(sl->row & ~SEEN_V6) - 1].r.addr, addr))) {
-		sl->last = t;
 		return 0;
 	}
-	int rc = answer_sight(h, addr, qname, qlen, ttl, t, t, 1, 0);
-	if (rc != 0)
-		return rc;
-	const struct addr_slot *s = addr_find(h, addr);
-	if (s && s->answer) {
-		seen_put_back(h, sl);
-		sl->row = s->answer | fam;
-		sl->tag = tag;
-		sl->last = h->ans[s->answer - 1].r.last_ns;
-	}
-	return 0;
+	return answer_put(h, addr, qname, qlen, ttl, h->t, h->t, 1, 0);
 }
 
 int nshist_add_answer(struct nshist *h, const struct nshist_answer *row)
 {
 	const char *q = row->qname ? row->qname : "";
 
-	return answer_sight(h, &row->addr, q, strlen(q), row->ttl, row->first_ns, row->last_ns, 0,
-	                    row->id);
+	if (row->addr.family == DH_AF_NONE)
+		return 0;
+	return answer_put(h, &row->addr, q, strlen(q), row->ttl, row->first_ns, row->last_ns, 0,
+	                  row->id);
 }
 
 /* ---- pending glue waits ------------------------------------------------- */
@@ -689,8 +760,6 @@ static int pend_add(struct nshist *h, const struct pend *p)
 
 int nshist_settle(struct nshist *h, int64_t now_ns)
 {
-	if (now_ns == INT64_MAX)
-		seen_flush(h);
 	while (h->head < h->tail) {
 		struct pend *e = &h->ring[h->head & (h->ring_cap - 1)];
 		if (now_ns != INT64_MAX && e->res_ns + h->cfg.glue_window_ns >= now_ns)
@@ -748,13 +817,19 @@ static int64_t query_time(const struct nshist *h, const struct ev_event *ev)
 /* The address in an A or AAAA record, from the wire or the text. */
 static int rr_addr(const struct dns_msg *m, const struct dns_rr *rr, struct dh_addr *a)
 {
+	/* Set here rather than by dh_addr_set4/6(): this runs for every
+	 * answer record of the build, and a call each costs more than the
+	 * copy. */
 	if (m->wire) {
 		if (rr->type == DNS_T_A && rr->rdlen == 4) {
-			dh_addr_set4(a, m->wire + rr->rdata);
+			memset(a, 0, sizeof(*a));
+			a->family = DH_AF_INET;
+			memcpy(a->a, m->wire + rr->rdata, 4);
 			return 0;
 		}
 		if (rr->type == DNS_T_AAAA && rr->rdlen == 16) {
-			dh_addr_set6(a, m->wire + rr->rdata);
+			a->family = DH_AF_INET6;
+			memcpy(a->a, m->wire + rr->rdata, 16);
 			return 0;
 		}
 		return DH_EMALFORMED;
@@ -942,7 +1017,7 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 {
 	const struct dns_msg *m = &ev->msg;
 	const char *qname_i = NULL;
-	int rc, any_ns = 0, any_addr = 0;
+	int rc, any_ns = 0;
 
 	if (!m->has_question || dns_msg_opcode(m) != 0)
 		return 0;
@@ -959,29 +1034,32 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		return rc;
 	if (dns_msg_rcode(m) != 0)
 		return 0;
+	/* One pass over the records: the answers' addresses are taken out
+	 * and their slots loaded while the NS records are worked on; each
+	 * would otherwise be a cache miss waited for in turn. */
+	struct {
+		struct dh_addr a;
+		uint64_t hv;
+		unsigned i;
+	} ad[DNS_RR_MAX];
+	unsigned nad = 0;
 	for (unsigned i = 0; i < m->rr_count; i++) {
-		unsigned t = m->rr[i].type;
-		any_ns |= t == DNS_T_NS;
-		any_addr |= (t == DNS_T_A || t == DNS_T_AAAA) && m->rr[i].section == DNS_SEC_ANSWER;
-	}
-	/* The answers' hint slots and table slots are loaded while the NS
-	 * records are worked on: each would otherwise be a cache miss
-	 * waited for in turn. */
-	if (any_addr && h->cfg.answers) {
-		for (unsigned i = 0; i < m->rr_count; i++) {
-			const struct dns_rr *rr = &m->rr[i];
-			struct dh_addr a;
-			if (rr->section != DNS_SEC_ANSWER ||
-			    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) ||
-			    rr_addr(m, rr, &a) != 0)
-				continue;
-			__builtin_prefetch(&h->seen[(seen_hash(&a) >> 40) & (SEEN_SLOTS - 1)]);
-			__builtin_prefetch(&h->addrs[addr_hash(&a) & (h->addrs_cap - 1)]);
+		const struct dns_rr *rr = &m->rr[i];
+		any_ns |= rr->type == DNS_T_NS;
+		if (rr->section != DNS_SEC_ANSWER ||
+		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || rr->rclass != 1 ||
+		    rr_addr(m, rr, &ad[nad].a) != 0)
+			continue;
+		ad[nad].i = i;
+		if (h->cfg.answers) {
+			ad[nad].hv = ans_hash(&ad[nad].a);
+			__builtin_prefetch(&h->aslots[ad[nad].hv & (h->aslots_cap - 1)]);
 		}
+		nad++;
 	}
 	if (any_ns && (rc = learn_ns(h, ev, &qname_i)) != 0)
 		return rc;
-	if (!any_addr || (!h->cfg.answers && h->head == h->tail))
+	if (!nad || (!h->cfg.answers && h->head == h->tail))
 		return 0;
 	/* Is an NS response waiting for this name's address? Asked once
 	 * per response, and the owners compared only then. */
@@ -991,15 +1069,10 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		qhash = dh_hash64(m->qname, m->qname_len, 0x70);
 		waited = pend_waits(h, qhash, m->qname);
 	}
-	for (unsigned i = 0; i < m->rr_count; i++) {
-		const struct dns_rr *rr = &m->rr[i];
-		struct dh_addr a;
-		if (rr->section != DNS_SEC_ANSWER ||
-		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || rr->rclass != 1 ||
-		    rr_addr(m, rr, &a) != 0)
-			continue;
+	for (unsigned k = 0; k < nad; k++) {
+		const struct dns_rr *rr = &m->rr[ad[k].i];
 		if (waited && owner_is_qname(m, rr)) {
-			rc = glue_later(h, ev, qhash, &a, rr->ttl);
+			rc = glue_later(h, ev, qhash, &ad[k].a, rr->ttl);
 			if (rc < 0)
 				return rc;
 			if (rc == 1)
@@ -1007,7 +1080,7 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		}
 		if (!h->cfg.answers)
 			continue;
-		rc = answer_seen(h, &a, m->qname, m->qname_len, rr->ttl, h->t);
+		rc = answer_seen(h, &ad[k].a, ad[k].hv, m->qname, m->qname_len, rr->ttl);
 		if (rc != 0)
 			return rc;
 	}
@@ -1018,30 +1091,30 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 
 void nshist_prefetch(const struct nshist *h, const struct dh_addr *server)
 {
-	if (h->addrs_cap && server->family != DH_AF_NONE)
-		__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
+	if (server->family == DH_AF_NONE)
+		return;
+	__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
+	__builtin_prefetch(&h->aslots[ans_hash(server) & (h->aslots_cap - 1)]);
 }
 
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why)
 {
 	const struct addr_slot *s = addr_find(h, server);
+	const struct nshist_ns *expired = NULL;
+	int later = 0;
 
 	why->verdict = NSHIST_UNKNOWN;
 	why->ns = NULL;
 	why->answer = NULL;
 	why->expired = 0;
 	why->later = 0;
-	if (!s)
-		return;
-	if (s->glue && s->gstart <= ts_ns && ts_ns <= s->gend) {
+	if (s && s->glue && s->gstart <= ts_ns && ts_ns <= s->gend) {
 		why->verdict = NSHIST_REGISTERED;
 		why->ns = &h->rows[s->glue - 1].r;
 		return;
 	}
-	const struct nshist_ns *expired = NULL;
-	int later = 0;
-	for (uint32_t k = s->chain; k; k = h->rows[k - 1].addr_next) {
+	for (uint32_t k = s ? s->chain : 0; k; k = h->rows[k - 1].addr_next) {
 		const struct nshist_ns *r = &h->rows[k - 1].r;
 		if (r->first_ns > ts_ns) {
 			later = 1;
@@ -1055,8 +1128,9 @@ void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t 
 		if (!expired || r->last_ns > expired->last_ns)
 			expired = r;
 	}
-	if (s->answer) {
-		const struct nshist_answer *a = &h->ans[s->answer - 1].r;
+	const struct ans *an = ans_find(h, server);
+	if (an) {
+		const struct nshist_answer *a = &an->r;
 		if (a->first_ns <= ts_ns) {
 			why->verdict = NSHIST_INDIRECT;
 			why->answer = a;
@@ -1070,7 +1144,7 @@ void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t 
 	why->expired = expired != NULL;
 	if (!expired && later) {
 		why->later = 1;
-		if (!why->answer && s->glue)
+		if (!why->answer && s && s->glue)
 			why->ns = &h->rows[s->glue - 1].r;
 	}
 }
@@ -1091,7 +1165,8 @@ int nshist_new(struct nshist **out, const struct nshist_config *cfg)
 		h->cfg = *cfg;
 	else
 		nshist_config_init(&h->cfg);
-	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0) {
+	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0 ||
+	    ans_grow(h) != 0) {
 		nshist_free(h);
 		return -ENOMEM;
 	}
@@ -1113,6 +1188,7 @@ void nshist_free(struct nshist *h)
 	free(h->ans);
 	free(h->keys);
 	free(h->addrs);
+	free(h->aslots);
 	free(h->ring);
 	free(h->buckets);
 	free(h);
@@ -1123,10 +1199,11 @@ void nshist_stats(const struct nshist *h, struct nshist_stats *st)
 	*st = h->st;
 	st->ns_rows = h->rows_n;
 	st->answer_rows = h->ans_n;
-	st->addresses = h->addrs_n;
+	st->addresses = h->addrs_n + h->ans_n - h->both_n;
 	st->bytes = sizeof(*h) + h->arena_bytes + h->names_cap * sizeof(*h->names) +
 	            h->rows_cap * sizeof(*h->rows) + h->ans_cap * sizeof(*h->ans) +
 	            h->keys_cap * sizeof(*h->keys) + h->addrs_cap * sizeof(*h->addrs) +
+	            h->aslots_cap * sizeof(*h->aslots) +
 	            h->ring_cap * (sizeof(*h->ring) + sizeof(*h->buckets));
 }
 
@@ -1150,7 +1227,6 @@ int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns
 {
 	int rc;
 
-	seen_flush(h);
 	for (size_t i = 0; cb && i < h->rows_n; i++)
 		if (h->rows[i].changed && (rc = cb(ctx, &h->rows[i].r)) != 0)
 			return rc;
@@ -1166,5 +1242,7 @@ void nshist_clear_changed(struct nshist *h)
 		h->rows[i].changed = 0;
 	for (size_t i = 0; i < h->ans_n; i++)
 		h->ans[i].changed = 0;
+	for (size_t i = 0; i < h->aslots_cap; i++)
+		h->aslots[i].row &= ~ANS_CHANGED;
 	h->st.changed = 0;
 }

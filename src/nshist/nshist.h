@@ -36,10 +36,12 @@
  * same data twice adds nothing (the build is idempotent) and a history of
  * a busy network grows with its name servers, not its responses.
  *
- * The check (nshist_check()) needs one hash probe per query: every
- * address maps to its slot, which holds its newest glue interval and its
- * first A answer; older intervals of the same address are walked only
- * when the newest does not cover the query's time.
+ * The check (nshist_check()) needs one hash probe per query when the
+ * address is current glue: every glue address maps to its slot, which
+ * holds its newest glue interval; older intervals of the same address
+ * are walked only when the newest does not cover the query's time, and
+ * the answer table (addresses of ordinary answers, kept apart so that
+ * learning them stays in the caches) is probed only then.
  */
 #ifndef DH_NSHIST_NSHIST_H
 #define DH_NSHIST_NSHIST_H
@@ -200,13 +202,14 @@ struct nshist_why {
  * who holds the exception list: nshist_checker below). Time matters: a
  * row learned after ts_ns does not count (seed 003's order: NS record
  * first, then the query). Constant time: one probe, plus the address's
- * older glue intervals when the newest does not cover ts_ns.
+ * older glue intervals and a probe of the answer table when the newest
+ * glue does not cover ts_ns.
  */
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why);
 
-/* Starts loading the table slot nshist_check() will read for server, so
- * that its cache miss overlaps with the caller's other work (the
+/* Starts loading the table slots nshist_check() will read for server,
+ * so that their cache misses overlap with the caller's other work (the
  * exception lists). Changes nothing. */
 void nshist_prefetch(const struct nshist *h, const struct dh_addr *server);
 
