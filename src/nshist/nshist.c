@@ -1222,16 +1222,24 @@ int nshist_each(const struct nshist *h, int changed_only,
 	return 0;
 }
 
-int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row),
-                         int (*ans_cb)(void *ctx, struct nshist_answer *row), void *ctx)
+int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row), void *ctx)
 {
 	int rc;
 
-	for (size_t i = 0; cb && i < h->rows_n; i++)
+	for (size_t i = 0; i < h->rows_n; i++)
 		if (h->rows[i].changed && (rc = cb(ctx, &h->rows[i].r)) != 0)
 			return rc;
-	for (size_t i = 0; ans_cb && i < h->ans_n; i++)
-		if (h->ans[i].changed && (rc = ans_cb(ctx, &h->ans[i].r)) != 0)
+	return 0;
+}
+
+int nshist__each_answer(struct nshist *h, int changed_only,
+                        int (*cb)(void *ctx, struct nshist_answer *row, int changed), void *ctx)
+{
+	int rc;
+
+	for (size_t i = 0; i < h->ans_n; i++)
+		if ((!changed_only || h->ans[i].changed) &&
+		    (rc = cb(ctx, &h->ans[i].r, h->ans[i].changed)) != 0)
 			return rc;
 	return 0;
 }

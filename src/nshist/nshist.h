@@ -168,10 +168,14 @@ int nshist_each(const struct nshist *h, int changed_only,
                 int (*ans_cb)(void *ctx, const struct nshist_answer *row), void *ctx);
 void nshist_clear_changed(struct nshist *h);
 
-/* Internal to the layer (nshist_db.c): calls cb for every changed row
- * with a pointer it may write the id through. */
-int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row),
-                         int (*ans_cb)(void *ctx, struct nshist_answer *row), void *ctx);
+/* Internal to the layer (nshist_db.c): calls cb for every changed NS
+ * row with a pointer it may write the id through; the answer rows the
+ * same way, every one (changed_only 0) or the changed ones, with their
+ * changed mark. A callback returns 0 to go on, anything else to stop
+ * (returned). */
+int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row), void *ctx);
+int nshist__each_answer(struct nshist *h, int changed_only,
+                        int (*cb)(void *ctx, struct nshist_answer *row, int changed), void *ctx);
 
 /* ---- The check ---------------------------------------------------------- */
 

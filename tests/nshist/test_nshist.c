@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -390,6 +392,108 @@ static int count_row(void *ctx, const struct nshist_ns *row)
 	return 0;
 }
 
+/* Answers for 60 addresses (59 IPv4, one IPv6) in one response at t. */
+static void answers_response(int64_t t)
+{
+	static char txt[60][48];
+
+	resp(t, "cdn.example.net.", DNS_T_A, 0);
+	for (int i = 0; i < 60; i++) {
+		if (i < 59)
+			snprintf(txt[i], sizeof(txt[i]), "198.51.%d.%d", i / 50, i % 50 + 1);
+		else
+			snprintf(txt[i], sizeof(txt[i]), "2001:db8::%d", i);
+		th_add_rr(&ev, DNS_SEC_ANSWER, i < 59 ? DNS_T_A : DNS_T_AAAA, 60,
+		          "cdn.example.net.", txt[i]);
+	}
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* The answer file: rows come back with their ids, a batch cut short by
+ * a crash is ignored and cut off by the next save, and a file of mostly
+ * superseded records is rewritten. */
+static void test_db_answer_file(void **state)
+{
+	char dir[4096], path[4200], apath[4200];
+	struct nshist *h = mkhist(-1, 0, 1), *h2 = mkhist(-1, 0, 1), *h3 = mkhist(-1, 0, 1);
+	struct nshist_db *db = NULL;
+	struct nshist_stats st;
+	struct nshist_why w;
+	uint64_t written = 0;
+	int64_t id;
+
+	th_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/nshist.db", dir);
+	snprintf(apath, sizeof(apath), "%s/nshist.answers", dir);
+	assert_int_equal(nshist_db_open(&db, path, 1), 0);
+	answers_response(T0);
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(nshist_db_save(db, h, &written), 0);
+	assert_int_equal(written, 60);
+	nshist_db_close(db);
+	assert_true(file_size(apath) > 60 * 31);
+
+	/* A save that died half-way left part of a batch behind. */
+	FILE *f = fopen(apath, "ab");
+	assert_non_null(f);
+	assert_int_equal(fwrite("ANS1\x05\0\0\0garbage", 1, 15, f), 15);
+	fclose(f);
+	assert_int_equal(nshist_db_open(&db, path, 0), 0);
+	assert_int_equal(nshist_db_load(db, h2), 0);
+	nshist_stats(h2, &st);
+	assert_int_equal(st.answer_rows, 60);
+	assert_int_equal(st.changed, 0);
+	assert_int_equal(verdict(h2, "198.51.1.7", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_string_equal(w.answer->qname, "cdn.example.net.");
+	assert_int_equal(w.answer->first_ns, T0);
+	id = w.answer->id;
+	assert_true(id > 0);
+	assert_int_equal(verdict(h2, "2001:db8::59", T0 + SEC, &w), NSHIST_INDIRECT);
+	/* Every address seen again, 80 times, each time saved: 4,860 records
+	 * for 60 rows, so a save rewrites the file (a record is 47 bytes). */
+	for (int k = 1; k <= 80; k++) {
+		answers_response(T0 + k * SEC);
+		assert_int_equal(nshist_learn(h2, &ev), 0);
+		assert_int_equal(nshist_db_save(db, h2, &written), 0);
+		assert_int_equal(written, 60);
+	}
+	nshist_db_close(db);
+	assert_true(file_size(apath) < 81 * 60 * 47 / 4);
+
+	assert_int_equal(nshist_db_open(&db, path, 0), 0);
+	assert_int_equal(nshist_db_load(db, h3), 0);
+	nshist_stats(h3, &st);
+	assert_int_equal(st.answer_rows, 60);
+	assert_int_equal(verdict(h3, "198.51.1.7", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->id, id);
+	assert_int_equal(w.answer->first_ns, T0);
+	assert_int_equal(w.answer->last_ns, T0 + 80 * SEC);
+	assert_int_equal(verdict(h3, "2001:db8::59", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->last_ns, T0 + 80 * SEC);
+	nshist_db_close(db);
+
+	/* A new history file empties an answer file left behind. */
+	char wal[4300];
+	unlink(path);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	assert_int_equal(nshist_db_open(&db, path, 1), 0);
+	assert_int_equal(file_size(apath), 0);
+	nshist_db_close(db);
+	nshist_free(h);
+	nshist_free(h2);
+	nshist_free(h3);
+	th_rmtree(dir);
+}
+
 static void test_db_roundtrip(void **state)
 {
 	char dir[4096], path[4200];
@@ -654,6 +758,7 @@ int main(void)
 	    cmocka_unit_test(test_zone_rule_and_referrals),
 	    cmocka_unit_test(test_wire_referral),
 	    cmocka_unit_test(test_db_roundtrip),
+	    cmocka_unit_test(test_db_answer_file),
 	    cmocka_unit_test(test_classify),
 	    cmocka_unit_test(test_findings),
 	    cmocka_unit_test(test_conf),
