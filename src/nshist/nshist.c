@@ -31,10 +31,9 @@
 
 #define ARENA_CHUNK (256 * 1024)
 #define QUERY_SLOTS 16384
-/* Bits of an answer slot's row field above the row index. */
-#define ANS_V6      0x80000000u
-#define ANS_CHANGED 0x40000000u
-#define ANS_IDX     0x3fffffffu
+/* The bit of an answer slot's row field above the row index. */
+#define ANS_CHANGED 0x80000000u
+#define ANS_IDX     0x7fffffffu
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -78,17 +77,22 @@ struct addr_slot {
  * One address of the answer table. A benchmark day has 1.2 million A/AAAA
  * answer records for 130,000 addresses (BENCHMARKS.md): nearly every
  * record is an address seen before, a little later. The slot alone
- * decides that case: an IPv4 address is its own tag, and the row's latest
- * sighting is kept here, so the row is only written to (stores do not
- * wait for the cache) and never read. At 16 bytes the table of the
- * benchmark is 4 MB, where 48-byte check slots and 72-byte rows were
- * 21 MB that every answer missed. An IPv6 tag is 32 bits of the
- * address's hash, confirmed against the row.
+ * decides that case: the address is its key, and the row's latest
+ * sighting is kept here, so the row is only written to and never read.
+ * IPv4 addresses have a table of 16-byte slots (4 MB for the benchmark,
+ * where 48-byte check slots and 72-byte rows were 21 MB that every
+ * answer missed); IPv6 ones a table of 32-byte slots holding the rest of
+ * the address.
  */
 struct ans_slot {
-	uint32_t tag; /* the IPv4 address (host order), or 32 bits of the hash */
-	uint32_t row; /* index + 1 | ANS_V6 | ANS_CHANGED; 0 = empty */
+	uint32_t key; /* the IPv4 address; for IPv6 its last four bytes */
+	uint32_t row; /* index + 1 | ANS_CHANGED; 0 = empty */
 	int64_t last; /* the row's last_ns */
+};
+
+struct ans_slot6 {
+	uint8_t a[12]; /* the address's first twelve bytes */
+	struct ans_slot s;
 };
 
 struct pend {
@@ -120,9 +124,11 @@ struct nshist {
 	struct addr_slot *addrs;
 	size_t addrs_cap, addrs_n;
 
-	struct ans_slot *aslots;
-	size_t aslots_cap; /* a power of two; ans_n slots are used */
-	size_t both_n;     /* addresses in both tables (for the stats) */
+	struct ans_slot *a4;  /* IPv4 answers */
+	size_t a4_cap, a4_n;  /* a4_cap a power of two */
+	struct ans_slot6 *a6; /* IPv6 answers */
+	size_t a6_cap, a6_n;
+	size_t both_n; /* addresses in both tables (for the stats) */
 
 	struct pend *ring;
 	size_t ring_cap;     /* a power of two */
@@ -348,14 +354,14 @@ static int keys_grow(struct nshist *h)
  * history (BENCHMARKS.md).
  */
 #define HUGE_BYTES (2u << 20)
+#define HUGE_MIN   (4 * (size_t)HUGE_BYTES)
 
-static struct addr_slot *addrs_alloc(size_t cap)
+static void *table_alloc(size_t bytes)
 {
-	size_t bytes = cap * sizeof(struct addr_slot);
 	void *p;
 
-	if (bytes < 4 * (size_t)HUGE_BYTES)
-		return calloc(cap, sizeof(struct addr_slot));
+	if (bytes < HUGE_MIN)
+		return calloc(1, bytes);
 	bytes = (bytes + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
 	p = aligned_alloc(HUGE_BYTES, bytes);
 	if (!p)
@@ -365,6 +371,11 @@ static struct addr_slot *addrs_alloc(size_t cap)
 #endif
 	memset(p, 0, bytes);
 	return p;
+}
+
+static struct addr_slot *addrs_alloc(size_t cap)
+{
+	return table_alloc(cap * sizeof(struct addr_slot));
 }
 
 static int addrs_grow(struct nshist *h)
@@ -545,63 +556,114 @@ int nshist_add_ns(struct nshist *h, const struct nshist_ns *row)
 
 /* ---- the answer table --------------------------------------------------- */
 
-static uint64_t ans_mix(uint64_t x, uint64_t y, unsigned family)
+static uint64_t ans_hash4(uint32_t w)
 {
-	x = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ family) * 0xbf58476d1ce4e5b9ULL;
+	uint64_t x = (uint64_t)w * 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 29);
+}
+
+static uint64_t ans_hash6(const uint8_t *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	x = (x ^ (y * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
 	return x ^ (x >> 31);
+}
+
+/* The hash of an address of family (DH_AF_INET or DH_AF_INET6) whose
+ * bytes are at a. */
+static uint64_t ans_hash_bytes(uint8_t family, const uint8_t *a)
+{
+	uint32_t w;
+
+	if (family != DH_AF_INET)
+		return ans_hash6(a);
+	memcpy(&w, a, 4);
+	return ans_hash4(w);
 }
 
 static uint64_t ans_hash(const struct dh_addr *a)
 {
-	uint64_t x, y;
-
-	memcpy(&x, a->a, 8);
-	memcpy(&y, a->a + 8, 8);
-	return ans_mix(x, y, a->family);
+	return ans_hash_bytes(a->family, a->a);
 }
 
-static uint32_t ans_tag(const struct dh_addr *a, uint64_t hv)
+static struct ans_slot *ans4_slot(const struct nshist *h, uint32_t w, uint64_t hv)
 {
-	uint32_t tag;
+	size_t mask = h->a4_cap - 1;
 
-	if (a->family != DH_AF_INET)
-		return (uint32_t)(hv >> 32);
-	memcpy(&tag, a->a, 4);
-	return tag;
-}
-
-/* The slot of addr (hash hv) in the answer table: its own, or the empty
- * one where it goes. */
-static struct ans_slot *ans_slot_of(const struct nshist *h, const struct dh_addr *addr, uint64_t hv)
-{
-	size_t mask = h->aslots_cap - 1, j = hv & mask;
-	int v4 = addr->family == DH_AF_INET;
-	uint32_t tag = ans_tag(addr, hv), fam = v4 ? 0 : ANS_V6;
-
-	for (;; j = (j + 1) & mask) {
-		struct ans_slot *s = &h->aslots[j];
-		if (!s->row)
-			return s;
-		if (s->tag == tag && (s->row & ANS_V6) == fam &&
-		    (v4 || dh_addr_equal(&h->ans[(s->row & ANS_IDX) - 1].r.addr, addr)))
+	for (size_t j = hv & mask;; j = (j + 1) & mask) {
+		struct ans_slot *s = &h->a4[j];
+		if (!s->row || s->key == w)
 			return s;
 	}
 }
 
-static int ans_grow(struct nshist *h)
+static struct ans_slot6 *ans6_slot(const struct nshist *h, const uint8_t *a, uint64_t hv)
 {
-	size_t cap = h->aslots_cap ? h->aslots_cap * 2 : 1024, ocap = h->aslots_cap;
-	struct ans_slot *t = calloc(cap, sizeof(*t)), *old = h->aslots;
+	size_t mask = h->a6_cap - 1;
+	uint32_t k;
+
+	memcpy(&k, a + 12, 4);
+	for (size_t j = hv & mask;; j = (j + 1) & mask) {
+		struct ans_slot6 *e = &h->a6[j];
+		if (!e->s.row || (e->s.key == k && memcmp(e->a, a, 12) == 0))
+			return e;
+	}
+}
+
+/* The slot of addr (hash hv): its own, or the empty one where it goes. */
+static struct ans_slot *ans_slot_of(const struct nshist *h, const struct dh_addr *addr, uint64_t hv)
+{
+	uint32_t w;
+
+	if (addr->family != DH_AF_INET)
+		return &ans6_slot(h, addr->a, hv)->s;
+	memcpy(&w, addr->a, 4);
+	return ans4_slot(h, w, hv);
+}
+
+/* Where the probe for an address of family with hash hv starts. */
+static const void *ans_first(const struct nshist *h, uint8_t family, uint64_t hv)
+{
+	if (family == DH_AF_INET)
+		return &h->a4[hv & (h->a4_cap - 1)];
+	return &h->a6[hv & (h->a6_cap - 1)];
+}
+
+static int ans4_grow(struct nshist *h)
+{
+	size_t cap = h->a4_cap ? h->a4_cap * 2 : 1024, ocap = h->a4_cap;
+	struct ans_slot *t = table_alloc(cap * sizeof(*t)), *old = h->a4;
 
 	if (!t)
 		return -ENOMEM;
-	h->aslots = t;
-	h->aslots_cap = cap;
+	h->a4 = t;
+	h->a4_cap = cap;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].row)
+			*ans4_slot(h, old[i].key, ans_hash4(old[i].key)) = old[i];
+	free(old);
+	return 0;
+}
+
+static int ans6_grow(struct nshist *h)
+{
+	size_t cap = h->a6_cap ? h->a6_cap * 2 : 256, ocap = h->a6_cap;
+	struct ans_slot6 *t = table_alloc(cap * sizeof(*t)), *old = h->a6;
+	uint8_t a[16];
+
+	if (!t)
+		return -ENOMEM;
+	h->a6 = t;
+	h->a6_cap = cap;
 	for (size_t i = 0; i < ocap; i++) {
-		if (!old[i].row)
+		if (!old[i].s.row)
 			continue;
-		const struct dh_addr *a = &h->ans[(old[i].row & ANS_IDX) - 1].r.addr;
-		*ans_slot_of(h, a, ans_hash(a)) = old[i];
+		memcpy(a, old[i].a, 12);
+		memcpy(a + 12, &old[i].s.key, 4);
+		*ans6_slot(h, a, ans_hash6(a)) = old[i];
 	}
 	free(old);
 	return 0;
@@ -636,7 +698,9 @@ static void ans_mark(struct nshist *h, struct ans_slot *s, struct ans *a)
 static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
                       uint32_t ttl, int64_t t, int64_t last, int changed, int64_t id)
 {
-	if ((h->ans_n + 1) * 4 > h->aslots_cap * 3 && ans_grow(h) != 0)
+	int v4 = addr->family == DH_AF_INET;
+	if (v4 ? (h->a4_n + 1) * 4 > h->a4_cap * 3 && ans4_grow(h) != 0
+	       : (h->a6_n + 1) * 4 > h->a6_cap * 3 && ans6_grow(h) != 0)
 		return -ENOMEM;
 	uint64_t hv = ans_hash(addr);
 	struct ans_slot *s = ans_slot_of(h, addr, hv);
@@ -677,9 +741,17 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 	a->changed = (uint8_t)(changed != 0);
 	h->st.changed += a->changed;
 	h->both_n += addr_find(h, addr) != NULL;
-	s->tag = ans_tag(addr, hv);
-	s->row = (uint32_t)++h->ans_n | (addr->family == DH_AF_INET ? 0 : ANS_V6) |
-	         (changed ? ANS_CHANGED : 0);
+	if (v4) {
+		h->a4_n++;
+	} else {
+		/* The slot is the s member of an IPv6 slot. */
+		struct ans_slot6 *e =
+		    (struct ans_slot6 *)((char *)s - offsetof(struct ans_slot6, s));
+		memcpy(e->a, addr->a, 12);
+		h->a6_n++;
+	}
+	memcpy(&s->key, addr->a + (v4 ? 0 : 12), 4);
+	s->row = (uint32_t)++h->ans_n | (changed ? ANS_CHANGED : 0);
 	s->last = last;
 	return 0;
 }
@@ -1052,8 +1124,12 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 			continue;
 		ad[nad].i = i;
 		if (h->cfg.answers) {
-			ad[nad].hv = ans_hash(&ad[nad].a);
-			__builtin_prefetch(&h->aslots[ad[nad].hv & (h->aslots_cap - 1)]);
+			/* Hashed from the message's bytes: reading back the
+			 * address just stored would wait for the stores. */
+			uint8_t fam = rr->type == DNS_T_A ? DH_AF_INET : DH_AF_INET6;
+			ad[nad].hv =
+			    ans_hash_bytes(fam, m->wire ? m->wire + rr->rdata : ad[nad].a.a);
+			__builtin_prefetch(ans_first(h, fam, ad[nad].hv));
 		}
 		nad++;
 	}
@@ -1094,7 +1170,7 @@ void nshist_prefetch(const struct nshist *h, const struct dh_addr *server)
 	if (server->family == DH_AF_NONE)
 		return;
 	__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
-	__builtin_prefetch(&h->aslots[ans_hash(server) & (h->aslots_cap - 1)]);
+	__builtin_prefetch(ans_first(h, server->family, ans_hash(server)));
 }
 
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
@@ -1166,7 +1242,7 @@ int nshist_new(struct nshist **out, const struct nshist_config *cfg)
 	else
 		nshist_config_init(&h->cfg);
 	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0 ||
-	    ans_grow(h) != 0) {
+	    ans4_grow(h) != 0 || ans6_grow(h) != 0) {
 		nshist_free(h);
 		return -ENOMEM;
 	}
@@ -1188,7 +1264,8 @@ void nshist_free(struct nshist *h)
 	free(h->ans);
 	free(h->keys);
 	free(h->addrs);
-	free(h->aslots);
+	free(h->a4);
+	free(h->a6);
 	free(h->ring);
 	free(h->buckets);
 	free(h);
@@ -1203,7 +1280,7 @@ void nshist_stats(const struct nshist *h, struct nshist_stats *st)
 	st->bytes = sizeof(*h) + h->arena_bytes + h->names_cap * sizeof(*h->names) +
 	            h->rows_cap * sizeof(*h->rows) + h->ans_cap * sizeof(*h->ans) +
 	            h->keys_cap * sizeof(*h->keys) + h->addrs_cap * sizeof(*h->addrs) +
-	            h->aslots_cap * sizeof(*h->aslots) +
+	            h->a4_cap * sizeof(*h->a4) + h->a6_cap * sizeof(*h->a6) +
 	            h->ring_cap * (sizeof(*h->ring) + sizeof(*h->buckets));
 }
 
@@ -1250,7 +1327,9 @@ void nshist_clear_changed(struct nshist *h)
 		h->rows[i].changed = 0;
 	for (size_t i = 0; i < h->ans_n; i++)
 		h->ans[i].changed = 0;
-	for (size_t i = 0; i < h->aslots_cap; i++)
-		h->aslots[i].row &= ~ANS_CHANGED;
+	for (size_t i = 0; i < h->a4_cap; i++)
+		h->a4[i].row &= ~ANS_CHANGED;
+	for (size_t i = 0; i < h->a6_cap; i++)
+		h->a6[i].s.row &= ~ANS_CHANGED;
 	h->st.changed = 0;
 }
