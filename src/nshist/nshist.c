@@ -78,21 +78,24 @@ struct addr_slot {
  * answer records for 130,000 addresses (BENCHMARKS.md): nearly every
  * record is an address seen before, a little later. The slot alone
  * decides that case: the address is its key, and the row's latest
- * sighting is kept here, so the row is only written to and never read.
- * IPv4 addresses have a table of 16-byte slots (4 MB for the benchmark,
- * where 48-byte check slots and 72-byte rows were 21 MB that every
- * answer missed); IPv6 ones a table of 32-byte slots holding the rest of
- * the address.
+ * sighting (last_ns and its TTL) is kept here and only here, so the row
+ * is not touched at all. Rows get these two fields back when they are
+ * handed out (ans_current(), ans_sync()). IPv4 addresses have a table of
+ * 24-byte slots (6 MB for the benchmark, where 48-byte check slots and
+ * 72-byte rows were 21 MB that every answer missed, and writing the row
+ * on every sighting cost 7% of the build); IPv6 ones a table of 40-byte
+ * slots holding the rest of the address.
  */
 struct ans_slot {
+	int64_t last; /* the row's last_ns */
 	uint32_t key; /* the IPv4 address; for IPv6 its last four bytes */
 	uint32_t row; /* index + 1 | ANS_CHANGED; 0 = empty */
-	int64_t last; /* the row's last_ns */
+	uint32_t ttl; /* the row's ttl */
 };
 
 struct ans_slot6 {
-	uint8_t a[12]; /* the address's first twelve bytes */
 	struct ans_slot s;
+	uint8_t a[12]; /* the address's first twelve bytes */
 };
 
 struct pend {
@@ -153,7 +156,7 @@ struct nshist {
 	int64_t t;
 };
 
-static const struct ans *ans_find(const struct nshist *h, const struct dh_addr *addr);
+static const struct ans_slot *ans_find(const struct nshist *h, const struct dh_addr *addr);
 
 static int64_t ms_floor(int64_t ns)
 {
@@ -669,13 +672,40 @@ static int ans6_grow(struct nshist *h)
 	return 0;
 }
 
-/* The answer row of addr, or NULL. */
-static const struct ans *ans_find(const struct nshist *h, const struct dh_addr *addr)
+/* The answer slot of addr, or NULL. */
+static const struct ans_slot *ans_find(const struct nshist *h, const struct dh_addr *addr)
 {
 	if (addr->family == DH_AF_NONE)
 		return NULL;
 	const struct ans_slot *s = ans_slot_of(h, addr, ans_hash(addr));
-	return s->row ? &h->ans[(s->row & ANS_IDX) - 1] : NULL;
+	return s->row ? s : NULL;
+}
+
+/* A copy of the row of slot s as it stands. */
+static void ans_current(const struct nshist *h, const struct ans_slot *s, struct nshist_answer *out)
+{
+	*out = h->ans[(s->row & ANS_IDX) - 1].r;
+	out->last_ns = s->last;
+	out->ttl = s->ttl;
+}
+
+/* Gives every row its latest sighting back from its slot. */
+static void ans_sync(struct nshist *h)
+{
+	for (size_t i = 0; i < h->a4_cap; i++) {
+		const struct ans_slot *s = &h->a4[i];
+		if (s->row) {
+			h->ans[(s->row & ANS_IDX) - 1].r.last_ns = s->last;
+			h->ans[(s->row & ANS_IDX) - 1].r.ttl = s->ttl;
+		}
+	}
+	for (size_t i = 0; i < h->a6_cap; i++) {
+		const struct ans_slot *s = &h->a6[i].s;
+		if (s->row) {
+			h->ans[(s->row & ANS_IDX) - 1].r.last_ns = s->last;
+			h->ans[(s->row & ANS_IDX) - 1].r.ttl = s->ttl;
+		}
+	}
 }
 
 /* Marks a row changed since the last save; the mark lives in the slot as
@@ -716,9 +746,9 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 			a->r.qname = q;
 			grew = 1;
 		}
-		if (last > a->r.last_ns) {
-			a->r.last_ns = s->last = last;
-			a->r.ttl = ttl;
+		if (last > s->last) {
+			s->last = last;
+			s->ttl = ttl;
 			grew = 1;
 		}
 		if (grew && changed)
@@ -753,6 +783,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 	memcpy(&s->key, addr->a + (v4 ? 0 : 12), 4);
 	s->row = (uint32_t)++h->ans_n | (changed ? ANS_CHANGED : 0);
 	s->last = last;
+	s->ttl = ttl;
 	return 0;
 }
 
@@ -767,10 +798,10 @@ static int answer_seen(struct nshist *h, const struct dh_addr *addr, uint64_t hv
 
 	if (s->row && h->t >= s->last) {
 		if (h->t > s->last) {
-			struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
-			a->r.last_ns = s->last = h->t;
-			a->r.ttl = ttl;
-			ans_mark(h, s, a);
+			s->last = h->t;
+			s->ttl = ttl;
+			if (!(s->row & ANS_CHANGED))
+				ans_mark(h, s, &h->ans[(s->row & ANS_IDX) - 1]);
 		}
 		return 0;
 	}
@@ -1204,9 +1235,10 @@ void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t 
 		if (!expired || r->last_ns > expired->last_ns)
 			expired = r;
 	}
-	const struct ans *an = ans_find(h, server);
-	if (an) {
-		const struct nshist_answer *a = &an->r;
+	const struct ans_slot *as = ans_find(h, server);
+	if (as) {
+		const struct nshist_answer *a = &why->answer_row;
+		ans_current(h, as, &why->answer_row);
 		if (a->first_ns <= ts_ns) {
 			why->verdict = NSHIST_INDIRECT;
 			why->answer = a;
@@ -1293,9 +1325,14 @@ int nshist_each(const struct nshist *h, int changed_only,
 	for (size_t i = 0; cb && i < h->rows_n; i++)
 		if ((!changed_only || h->rows[i].changed) && (rc = cb(ctx, &h->rows[i].r)) != 0)
 			return rc;
-	for (size_t i = 0; ans_cb && i < h->ans_n; i++)
-		if ((!changed_only || h->ans[i].changed) && (rc = ans_cb(ctx, &h->ans[i].r)) != 0)
+	for (size_t i = 0; ans_cb && i < h->ans_n; i++) {
+		struct nshist_answer a;
+		if (changed_only && !h->ans[i].changed)
+			continue;
+		ans_current(h, ans_find(h, &h->ans[i].r.addr), &a);
+		if ((rc = ans_cb(ctx, &a)) != 0)
 			return rc;
+	}
 	return 0;
 }
 
@@ -1314,6 +1351,7 @@ int nshist__each_answer(struct nshist *h, int changed_only,
 {
 	int rc;
 
+	ans_sync(h);
 	for (size_t i = 0; i < h->ans_n; i++)
 		if ((!changed_only || h->ans[i].changed) &&
 		    (rc = cb(ctx, &h->ans[i].r, h->ans[i].changed)) != 0)

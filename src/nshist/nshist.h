@@ -189,15 +189,19 @@ enum nshist_verdict {
 /* "resolver", "registered", "indirect", "unknown". */
 const char *nshist_verdict_name(unsigned v);
 
-/* Why a verdict was given. The rows are borrowed from the history and
- * valid until it changes. */
+/* Why a verdict was given. The rows (and the answer row's query name)
+ * are borrowed from the history and valid until it changes. */
 struct nshist_why {
 	unsigned verdict;
 	const struct nshist_ns *ns;         /* registered: the glue row; unknown:
 	                                     * an expired one, or NULL */
-	const struct nshist_answer *answer; /* indirect: the answer row, else NULL */
+	const struct nshist_answer *answer; /* indirect: the answer row (answer_row
+	                                     * below), else NULL */
 	int expired;                        /* ns is set but its glue had expired */
 	int later;                          /* ns or answer was learned after the query */
+	/* A copy of the answer row as it stands: the history keeps an answer
+	 * address's latest sighting beside the row, not in it (nshist.c). */
+	struct nshist_answer answer_row;
 };
 
 /*
