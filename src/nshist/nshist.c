@@ -31,6 +31,7 @@
 
 #define ARENA_CHUNK (256 * 1024)
 #define QUERY_SLOTS 16384
+#define SIEVE_SLOTS 1024
 /* The bit of an answer slot's row field above the row index. */
 #define ANS_CHANGED 0x80000000u
 #define ANS_IDX     0x7fffffffu
@@ -105,6 +106,7 @@ struct pend {
 	uint32_t nsttl;
 	int64_t res_ns, query_ns;
 	uint16_t qid, qtype;
+	uint16_t sieve; /* the name's counter in the sieve */
 	uint8_t found;
 };
 
@@ -138,6 +140,11 @@ struct nshist {
 	uint64_t head, tail; /* live entries are seq head .. tail-1 */
 	uint64_t *buckets;   /* seq + 1 of the newest entry per bucket */
 	size_t nbuckets;     /* == ring_cap */
+	/* The waiting names counted by a cheap hash (sieve_of()): a response
+	 * whose query name has a zero count waits for nobody, and is not
+	 * hashed and looked up in the buckets. Most responses are, since a
+	 * wait lasts the glue window (2 s) and few names wait at once. */
+	uint32_t sieve[SIEVE_SLOTS];
 
 	struct nshist_stats st;
 	/* Seed 003's query_DB, kept only as long as a response may come:
@@ -847,6 +854,22 @@ static int ring_grow(struct nshist *h)
 	return 0;
 }
 
+/* The sieve counter of a name: its length and first and last four
+ * bytes, which tell most names apart for the cost of two loads. */
+static unsigned sieve_of(const char *name, size_t n)
+{
+	uint32_t a = 0, b = 0;
+
+	if (n >= 4) {
+		memcpy(&a, name, 4);
+		memcpy(&b, name + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			a = a << 8 | (uint8_t)name[i];
+	}
+	return ((a * 0x9e3779b1u) ^ (b * 0x85ebca6bu) ^ ((uint32_t)n * 0xc2b2ae35u)) >> 22;
+}
+
 static int pend_add(struct nshist *h, const struct pend *p)
 {
 	if (h->tail - h->head == h->ring_cap && ring_grow(h) != 0)
@@ -858,6 +881,7 @@ static int pend_add(struct nshist *h, const struct pend *p)
 	*e = *p;
 	e->older = h->buckets[bi];
 	h->buckets[bi] = s + 1;
+	h->sieve[e->sieve]++;
 	return 0;
 }
 
@@ -885,6 +909,7 @@ int nshist_settle(struct nshist *h, int64_t now_ns)
 			if (rc != 0)
 				return rc;
 		}
+		h->sieve[e->sieve]--;
 		h->head++;
 	}
 	return 0;
@@ -1102,6 +1127,7 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 		struct pend p;
 		memset(&p, 0, sizeof(p));
 		p.hash = dh_hash64(n, (size_t)nl, 0x70);
+		p.sieve = (uint16_t)sieve_of(n, (size_t)nl);
 		p.zname = z;
 		p.nsfqdn = n;
 		p.qname = *qname_i;
@@ -1166,16 +1192,18 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 	}
 	if (any_ns && (rc = learn_ns(h, ev, &qname_i)) != 0)
 		return rc;
-	if (!nad || (!h->cfg.answers && h->head == h->tail))
+	if (!nad)
 		return 0;
 	/* Is an NS response waiting for this name's address? Asked once
 	 * per response, and the owners compared only then. */
 	uint64_t qhash = 0;
 	int waited = 0;
-	if (h->head != h->tail) {
+	if (h->head != h->tail && h->sieve[sieve_of(m->qname, m->qname_len)]) {
 		qhash = dh_hash64(m->qname, m->qname_len, 0x70);
 		waited = pend_waits(h, qhash, m->qname);
 	}
+	if (!waited && !h->cfg.answers)
+		return 0;
 	for (unsigned k = 0; k < nad; k++) {
 		const struct dns_rr *rr = &m->rr[ad[k].i];
 		if (waited && owner_is_qname(m, rr)) {
