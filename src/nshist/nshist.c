@@ -732,8 +732,21 @@ static void ans_mark(struct nshist *h, struct ans_slot *s, struct ans *a)
  * last sighting moves last_ns and the TTL), or adds a row. changed 0 and
  * id: a stored row being loaded. Returns 0 or -ENOMEM.
  */
+/* intern(), remembered in *qcache (NULL: not) for the next record of the
+ * same response, which has the same query name. */
+static const char *intern_cached(struct nshist *h, const char *s, size_t n, const char **qcache)
+{
+	if (qcache && *qcache)
+		return *qcache;
+	const char *q = intern(h, s, n);
+	if (qcache)
+		*qcache = q;
+	return q;
+}
+
 static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
-                      uint32_t ttl, int64_t t, int64_t last, int changed, int64_t id)
+                      const char **qcache, uint32_t ttl, int64_t t, int64_t last, int changed,
+                      int64_t id)
 {
 	int v4 = addr->family == DH_AF_INET;
 	if (v4 ? (h->a4_n + 1) * 4 > h->a4_cap * 3 && ans4_grow(h) != 0
@@ -746,7 +759,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 		struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
 		int grew = 0;
 		if (t < a->r.first_ns) {
-			const char *q = intern(h, qname, qlen);
+			const char *q = intern_cached(h, qname, qlen, qcache);
 			if (!q)
 				return -ENOMEM;
 			a->r.first_ns = t;
@@ -765,7 +778,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 	if (h->ans_n >= ANS_IDX - 1 ||
 	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
 		return -ENOMEM;
-	const char *q = intern(h, qname, qlen);
+	const char *q = intern_cached(h, qname, qlen, qcache);
 	if (!q)
 		return -ENOMEM;
 	struct ans *a = &h->ans[h->ans_n];
@@ -799,7 +812,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
  * last one is decided by the slot alone and only stores into the row;
  * anything else is answer_put()'s. */
 static int answer_seen(struct nshist *h, const struct dh_addr *addr, uint64_t hv, const char *qname,
-                       size_t qlen, uint32_t ttl)
+                       size_t qlen, const char **qcache, uint32_t ttl)
 {
 	struct ans_slot *s = ans_slot_of(h, addr, hv);
 
@@ -812,7 +825,7 @@ static int answer_seen(struct nshist *h, const struct dh_addr *addr, uint64_t hv
 		}
 		return 0;
 	}
-	return answer_put(h, addr, qname, qlen, ttl, h->t, h->t, 1, 0);
+	return answer_put(h, addr, qname, qlen, qcache, ttl, h->t, h->t, 1, 0);
 }
 
 int nshist_add_answer(struct nshist *h, const struct nshist_answer *row)
@@ -821,8 +834,8 @@ int nshist_add_answer(struct nshist *h, const struct nshist_answer *row)
 
 	if (row->addr.family == DH_AF_NONE)
 		return 0;
-	return answer_put(h, &row->addr, q, strlen(q), row->ttl, row->first_ns, row->last_ns, 0,
-	                  row->id);
+	return answer_put(h, &row->addr, q, strlen(q), NULL, row->ttl, row->first_ns, row->last_ns,
+	                  0, row->id);
 }
 
 /* ---- pending glue waits ------------------------------------------------- */
@@ -1215,7 +1228,7 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		}
 		if (!h->cfg.answers)
 			continue;
-		rc = answer_seen(h, &ad[k].a, ad[k].hv, m->qname, m->qname_len, rr->ttl);
+		rc = answer_seen(h, &ad[k].a, ad[k].hv, m->qname, m->qname_len, &qname_i, rr->ttl);
 		if (rc != 0)
 			return rc;
 	}
