@@ -392,6 +392,11 @@ int nshist_db_load(struct nshist_db *db, struct nshist *h)
 struct save_ctx {
 	struct nshist_db *db;
 	uint64_t written;
+	/* The last query row looked up: NS rows taught by one response are
+	 * saved one after the other and share it. */
+	const char *q_name;
+	int64_t q_ns, q_id;
+	uint16_t q_qid, q_qtype;
 	struct dh_buf batch; /* the answer batch: its header, then its records */
 	uint32_t count;
 };
@@ -405,11 +410,18 @@ static int step_done(sqlite3_stmt *st)
 }
 
 /* The id of the query row of r, inserted when new; 0 when r has none. */
-static int query_id(struct nshist_db *db, const struct nshist_ns *r, int64_t *id)
+static int query_id(struct save_ctx *c, const struct nshist_ns *r, int64_t *id)
 {
+	struct nshist_db *db = c->db;
+
 	*id = 0;
 	if (!r->qname || !r->qname[0])
 		return 0;
+	if (c->q_name && strcmp(c->q_name, r->qname) == 0 && c->q_ns == r->query_ns &&
+	    c->q_qid == r->query_id && c->q_qtype == r->qtype) {
+		*id = c->q_id;
+		return 0;
+	}
 	sqlite3_stmt *q[2] = {db->q_ins, db->q_sel};
 	for (int i = 0; i < 2; i++) {
 		sqlite3_bind_int64(q[i], 1, to_ms(r->query_ns));
@@ -424,7 +436,14 @@ static int query_id(struct nshist_db *db, const struct nshist_ns *r, int64_t *id
 		*id = sqlite3_column_int64(db->q_sel, 0);
 	sqlite3_reset(db->q_sel);
 	sqlite3_clear_bindings(db->q_sel);
-	return s == SQLITE_ROW ? 0 : DH_EDB;
+	if (s != SQLITE_ROW)
+		return DH_EDB;
+	c->q_name = r->qname;
+	c->q_ns = r->query_ns;
+	c->q_qid = r->query_id;
+	c->q_qtype = r->qtype;
+	c->q_id = *id;
+	return 0;
 }
 
 static int save_ns(void *ctx, struct nshist_ns *r)
@@ -435,7 +454,7 @@ static int save_ns(void *ctx, struct nshist_ns *r)
 	int64_t qid;
 	int v4 = r->glue.family == DH_AF_INET, v6 = r->glue.family == DH_AF_INET6;
 
-	if (query_id(db, r, &qid) != 0)
+	if (query_id(c, r, &qid) != 0)
 		return DH_EDB;
 	dh_addr_format(&r->glue, addr, sizeof(addr));
 	if (r->id) {
