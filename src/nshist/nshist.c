@@ -955,29 +955,33 @@ static int64_t query_time(const struct nshist *h, const struct ev_event *ev)
 	return -1;
 }
 
-/* The address in an A or AAAA record, from the wire or the text. */
-static int rr_addr(const struct dns_msg *m, const struct dns_rr *rr, struct dh_addr *a)
+/* rr_addr() for text sources. */
+static int rr_addr_text(const struct dns_rr *rr, struct dh_addr *a)
 {
-	/* Set here rather than by dh_addr_set4/6(): this runs for every
-	 * answer record of the build, and a call each costs more than the
-	 * copy. */
-	if (m->wire) {
-		if (rr->type == DNS_T_A && rr->rdlen == 4) {
-			memset(a, 0, sizeof(*a));
-			a->family = DH_AF_INET;
-			memcpy(a->a, m->wire + rr->rdata, 4);
-			return 0;
-		}
-		if (rr->type == DNS_T_AAAA && rr->rdlen == 16) {
-			a->family = DH_AF_INET6;
-			memcpy(a->a, m->wire + rr->rdata, 16);
-			return 0;
-		}
-		return DH_EMALFORMED;
-	}
 	if (!rr->data_text || dh_addr_parse(a, rr->data_text) != 0)
 		return DH_EMALFORMED;
 	return (rr->type == DNS_T_A) == (a->family == DH_AF_INET) ? 0 : DH_EMALFORMED;
+}
+
+/* The address in an A or AAAA record, from the wire or the text. Inline
+ * and without dh_addr_set4/6(): this runs for every answer record of the
+ * build, and a call each cost more than the copy. */
+static inline int rr_addr(const struct dns_msg *m, const struct dns_rr *rr, struct dh_addr *a)
+{
+	if (!m->wire)
+		return rr_addr_text(rr, a);
+	if (rr->type == DNS_T_A && rr->rdlen == 4) {
+		memset(a, 0, sizeof(*a));
+		a->family = DH_AF_INET;
+		memcpy(a->a, m->wire + rr->rdata, 4);
+		return 0;
+	}
+	if (rr->type == DNS_T_AAAA && rr->rdlen == 16) {
+		a->family = DH_AF_INET6;
+		memcpy(a->a, m->wire + rr->rdata, 16);
+		return 0;
+	}
+	return DH_EMALFORMED;
 }
 
 /* 1 when the record's owner is the question's name. On the wire the
@@ -1172,7 +1176,11 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 	}
 	h->st.responses++;
 	h->t = ms_floor(ev->ts_ns);
-	if (h->head != h->tail && (rc = nshist_settle(h, h->t)) != 0)
+	/* Settled only when the oldest wait has run out, which is rare:
+	 * this runs for every response. */
+	if (h->head != h->tail &&
+	    h->ring[h->head & (h->ring_cap - 1)].res_ns + h->cfg.glue_window_ns < h->t &&
+	    (rc = nshist_settle(h, h->t)) != 0)
 		return rc;
 	if (dns_msg_rcode(m) != 0)
 		return 0;
