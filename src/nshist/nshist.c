@@ -35,6 +35,11 @@
 /* The bit of an answer slot's row field above the row index. */
 #define ANS_CHANGED 0x80000000u
 #define ANS_IDX     0x7fffffffu
+/* An answer slot's packed latest sighting (struct ans_slot). */
+#define ANS_TTL_BITS 20
+#define ANS_MS_MAX   ((1ULL << (64 - ANS_TTL_BITS)) - 1)
+#define ANS_WIDE     UINT64_MAX
+#define MS_NS        1000000LL
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -79,19 +84,21 @@ struct addr_slot {
  * answer records for 130,000 addresses (BENCHMARKS.md): nearly every
  * record is an address seen before, a little later. The slot alone
  * decides that case: the address is its key, and the row's latest
- * sighting (last_ns and its TTL) is kept here and only here, so the row
- * is not touched at all. Rows get these two fields back when they are
- * handed out (ans_current(), ans_sync()). IPv4 addresses have a table of
- * 24-byte slots (6 MB for the benchmark, where 48-byte check slots and
- * 72-byte rows were 21 MB that every answer missed, and writing the row
- * on every sighting cost 7% of the build); IPv6 ones a table of 40-byte
- * slots holding the rest of the address.
+ * sighting (last_ns and its TTL, packed in one word) is kept here and
+ * only here, so the row is not touched at all. Rows get these two fields
+ * back when they are handed out (ans_current(), ans_sync()). IPv4
+ * addresses have a table of 16-byte slots (4 MB for the benchmark, where
+ * 48-byte check slots and 72-byte rows were 21 MB that every answer
+ * missed, and writing the row on every sighting cost 7% of the build);
+ * IPv6 ones a table of 32-byte slots holding the rest of the address.
  */
 struct ans_slot {
-	int64_t last; /* the row's last_ns */
+	/* The row's last_ns in ms, shifted left by ANS_TTL_BITS, or'ed with
+	 * its ttl; ANS_WIDE when either does not fit (a TTL of 12 days or
+	 * more, a time off the ms or before 1970): the row holds both then. */
+	uint64_t seen;
 	uint32_t key; /* the IPv4 address; for IPv6 its last four bytes */
 	uint32_t row; /* index + 1 | ANS_CHANGED; 0 = empty */
-	uint32_t ttl; /* the row's ttl */
 };
 
 struct ans_slot6 {
@@ -161,6 +168,7 @@ struct nshist {
 	 * same data again after a save and a load finds every row as it
 	 * was and changes nothing. */
 	int64_t t;
+	int64_t t_ms; /* t in ms */
 };
 
 static const struct ans_slot *ans_find(const struct nshist *h, const struct dh_addr *addr);
@@ -688,29 +696,50 @@ static const struct ans_slot *ans_find(const struct nshist *h, const struct dh_a
 	return s->row ? s : NULL;
 }
 
+static int64_t slot_last(const struct nshist *h, const struct ans_slot *s)
+{
+	if (s->seen == ANS_WIDE)
+		return h->ans[(s->row & ANS_IDX) - 1].r.last_ns;
+	return (int64_t)(s->seen >> ANS_TTL_BITS) * MS_NS;
+}
+
+static uint32_t slot_ttl(const struct nshist *h, const struct ans_slot *s)
+{
+	if (s->seen == ANS_WIDE)
+		return h->ans[(s->row & ANS_IDX) - 1].r.ttl;
+	return (uint32_t)(s->seen & ((1u << ANS_TTL_BITS) - 1));
+}
+
+/* Sets the latest sighting of the row of slot s (its row field set). */
+static void slot_set(struct nshist *h, struct ans_slot *s, int64_t last, uint32_t ttl)
+{
+	if (last >= 0 && last % MS_NS == 0 && (uint64_t)(last / MS_NS) < ANS_MS_MAX &&
+	    ttl < (1u << ANS_TTL_BITS)) {
+		s->seen = (uint64_t)(last / MS_NS) << ANS_TTL_BITS | ttl;
+		return;
+	}
+	h->ans[(s->row & ANS_IDX) - 1].r.last_ns = last;
+	h->ans[(s->row & ANS_IDX) - 1].r.ttl = ttl;
+	s->seen = ANS_WIDE;
+}
+
 /* A copy of the row of slot s as it stands. */
 static void ans_current(const struct nshist *h, const struct ans_slot *s, struct nshist_answer *out)
 {
 	*out = h->ans[(s->row & ANS_IDX) - 1].r;
-	out->last_ns = s->last;
-	out->ttl = s->ttl;
+	out->last_ns = slot_last(h, s);
+	out->ttl = slot_ttl(h, s);
 }
 
 /* Gives every row its latest sighting back from its slot. */
 static void ans_sync(struct nshist *h)
 {
-	for (size_t i = 0; i < h->a4_cap; i++) {
-		const struct ans_slot *s = &h->a4[i];
-		if (s->row) {
-			h->ans[(s->row & ANS_IDX) - 1].r.last_ns = s->last;
-			h->ans[(s->row & ANS_IDX) - 1].r.ttl = s->ttl;
-		}
-	}
-	for (size_t i = 0; i < h->a6_cap; i++) {
-		const struct ans_slot *s = &h->a6[i].s;
-		if (s->row) {
-			h->ans[(s->row & ANS_IDX) - 1].r.last_ns = s->last;
-			h->ans[(s->row & ANS_IDX) - 1].r.ttl = s->ttl;
+	for (size_t i = 0; i < h->a4_cap + h->a6_cap; i++) {
+		const struct ans_slot *s = i < h->a4_cap ? &h->a4[i] : &h->a6[i - h->a4_cap].s;
+		if (s->row && s->seen != ANS_WIDE) {
+			struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
+			a->r.last_ns = slot_last(h, s);
+			a->r.ttl = slot_ttl(h, s);
 		}
 	}
 }
@@ -766,9 +795,8 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 			a->r.qname = q;
 			grew = 1;
 		}
-		if (last > s->last) {
-			s->last = last;
-			s->ttl = ttl;
+		if (last > slot_last(h, s)) {
+			slot_set(h, s, last, ttl);
 			grew = 1;
 		}
 		if (grew && changed)
@@ -802,8 +830,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 	}
 	memcpy(&s->key, addr->a + (v4 ? 0 : 12), 4);
 	s->row = (uint32_t)++h->ans_n | (changed ? ANS_CHANGED : 0);
-	s->last = last;
-	s->ttl = ttl;
+	slot_set(h, s, last, ttl);
 	return 0;
 }
 
@@ -816,10 +843,13 @@ static int answer_seen(struct nshist *h, const struct dh_addr *addr, uint64_t hv
 {
 	struct ans_slot *s = ans_slot_of(h, addr, hv);
 
-	if (s->row && h->t >= s->last) {
-		if (h->t > s->last) {
-			s->last = h->t;
-			s->ttl = ttl;
+	uint64_t last_ms = s->seen >> ANS_TTL_BITS;
+	if (s->row && s->seen != ANS_WIDE && h->t_ms >= 0 && (uint64_t)h->t_ms >= last_ms) {
+		if ((uint64_t)h->t_ms > last_ms) {
+			if ((uint64_t)h->t_ms < ANS_MS_MAX && ttl < (1u << ANS_TTL_BITS))
+				s->seen = (uint64_t)h->t_ms << ANS_TTL_BITS | ttl;
+			else
+				slot_set(h, s, h->t, ttl);
 			if (!(s->row & ANS_CHANGED))
 				ans_mark(h, s, &h->ans[(s->row & ANS_IDX) - 1]);
 		}
@@ -1176,6 +1206,7 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 	}
 	h->st.responses++;
 	h->t = ms_floor(ev->ts_ns);
+	h->t_ms = h->t / MS_NS;
 	/* Settled only when the oldest wait has run out, which is rare:
 	 * this runs for every response. */
 	if (h->head != h->tail &&

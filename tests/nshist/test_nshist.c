@@ -392,6 +392,69 @@ static int count_row(void *ctx, const struct nshist_ns *row)
 	return 0;
 }
 
+/* One A answer for cc.example.net. at t. */
+static void answer_at(int64_t t, uint32_t ttl, const char *addr)
+{
+	resp(t, "cc.example.net.", DNS_T_A, 0);
+	th_add_rr(&ev, DNS_SEC_ANSWER, DNS_T_A, ttl, "cc.example.net.", addr);
+}
+
+/* An answer's latest sighting is packed into its table slot when it fits
+ * (a TTL under 2^20 s, a time on the ms); the rest is kept in the row,
+ * and either way the row reads back as learned. */
+static void test_answer_latest(void **state)
+{
+	struct nshist *h = mkhist(-1, 0, 1);
+	struct nshist_answer a;
+	struct nshist_why w;
+
+	answer_at(T0, 4000000, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 4000000);
+	assert_int_equal(w.answer->last_ns, T0);
+	answer_at(T0 + 5 * SEC, 300, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 300);
+	assert_int_equal(w.answer->last_ns, T0 + 5 * SEC);
+	answer_at(T0 + 10 * SEC, 2147483647u, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	answer_at(T0 + 7 * SEC, 60, "192.0.2.99"); /* older: changes nothing */
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 2147483647u);
+	assert_int_equal(w.answer->last_ns, T0 + 10 * SEC);
+	assert_int_equal(w.answer->first_ns, T0);
+	answer_at(T0 + 11 * SEC, 60, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 60);
+	assert_int_equal(w.answer->last_ns, T0 + 11 * SEC);
+	/* A stored row whose time is not on the ms comes back as it was. */
+	memset(&a, 0, sizeof(a));
+	a.addr = th_addr("2001:db8::99");
+	a.qname = "v6.example.net.";
+	a.ttl = 30;
+	a.first_ns = T0 - 5;
+	a.last_ns = T0 + 123;
+	a.id = 7;
+	assert_int_equal(nshist_add_answer(h, &a), 0);
+	assert_int_equal(verdict(h, "2001:db8::99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->last_ns, T0 + 123);
+	assert_int_equal(w.answer->ttl, 30);
+	assert_int_equal(w.answer->id, 7);
+	answer_at(T0 + 2 * SEC, 40, "192.0.2.98");
+	ev.msg.rr[0].type = DNS_T_AAAA;
+	ev.msg.rr[0].data_text = "2001:db8::99";
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "2001:db8::99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->last_ns, T0 + 2 * SEC);
+	assert_int_equal(w.answer->ttl, 40);
+	assert_string_equal(w.answer->qname, "v6.example.net.");
+	nshist_free(h);
+}
+
 /* Answers for 60 addresses (59 IPv4, one IPv6) in one response at t. */
 static void answers_response(int64_t t)
 {
@@ -759,6 +822,7 @@ int main(void)
 	    cmocka_unit_test(test_wire_referral),
 	    cmocka_unit_test(test_db_roundtrip),
 	    cmocka_unit_test(test_db_answer_file),
+	    cmocka_unit_test(test_answer_latest),
 	    cmocka_unit_test(test_classify),
 	    cmocka_unit_test(test_findings),
 	    cmocka_unit_test(test_conf),
