@@ -89,8 +89,8 @@ void nshist_db_close(struct nshist_db *db)
  * for the benchmark capture) and are only ever read whole, at load; as
  * SQLite rows, saving them cost more than learning them (BENCHMARKS.md).
  * They live in a file of their own beside the history file, a sequence
- * of batches, one per save, each holding the rows that save added or
- * extended (doc/store.md):
+ * of batches of up to ANS_BATCH bytes of records, each save writing the
+ * rows it added or extended (doc/store.md):
  *
  *   batch:  u32 magic, u32 count, u64 bytes, u64 next_id, u64 check,
  *           then `bytes` bytes of `count` records
@@ -111,6 +111,9 @@ void nshist_db_close(struct nshist_db *db)
 #define ANS_HEAD   32
 #define ANS_QMAX   1024
 #define ANS_SUFFIX ".answers"
+/* A batch is written once its records reach this size, so that a save
+ * holds at most this much of them in memory. */
+#define ANS_BATCH (1u << 20)
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
@@ -398,7 +401,10 @@ struct save_ctx {
 	int64_t q_ns, q_id;
 	uint16_t q_qid, q_qtype;
 	struct dh_buf batch; /* the answer batch: its header, then its records */
-	uint32_t count;
+	uint32_t count;      /* records in the batch */
+	uint64_t records;    /* records written by the batches before it */
+	int fd;              /* where the batches go, from offset off */
+	uint64_t off;
 };
 
 static int step_done(sqlite3_stmt *st)
@@ -500,6 +506,29 @@ static int save_ns(void *ctx, struct nshist_ns *r)
 	return 0;
 }
 
+/* Fills in the batch's header, writes it at c->off, and empties it. */
+static int batch_flush(struct save_ctx *c)
+{
+	uint8_t *p = (uint8_t *)c->batch.data;
+	uint64_t bytes = c->batch.len - ANS_HEAD;
+	int rc;
+
+	if (c->batch.err)
+		return -ENOMEM;
+	put_u32(p, ANS_MAGIC);
+	put_u32(p + 4, c->count);
+	put_u64(p + 8, bytes);
+	put_u64(p + 16, c->db->ans_next);
+	put_u64(p + 24, dh_hash64(p + ANS_HEAD, (size_t)bytes, ANS_MAGIC));
+	if ((rc = write_all(c->fd, c->batch.data, c->batch.len, c->off)) != 0)
+		return rc;
+	c->off += c->batch.len;
+	c->records += c->count;
+	c->count = 0;
+	c->batch.len = ANS_HEAD;
+	return 0;
+}
+
 static int save_answer(void *ctx, struct nshist_answer *a, int changed)
 {
 	struct save_ctx *c = ctx;
@@ -526,77 +555,42 @@ static int save_answer(void *ctx, struct nshist_answer *a, int changed)
 	dh_buf_add(&c->batch, a->qname, ql);
 	c->count++;
 	c->written += changed != 0;
-	return 0;
+	return c->batch.len >= ANS_BATCH ? batch_flush(c) : 0;
 }
 
-/* Writes the batch as the whole answer file: a new file renamed over the
- * old one, synced first so that a crash leaves one or the other. */
-static int ans_replace(struct nshist_db *db, const struct save_ctx *c)
+/* The name of the file a save that rewrites the answer file writes
+ * first; from malloc(). */
+static char *tmp_path(const struct nshist_db *db)
 {
 	size_t n = strlen(db->ans_path);
 	char *tmp = malloc(n + 5);
-	int fd = -1, rc;
 
-	if (!tmp)
-		return -ENOMEM;
-	memcpy(tmp, db->ans_path, n);
-	memcpy(tmp + n, ".tmp", 5);
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
+	if (tmp) {
+		memcpy(tmp, db->ans_path, n);
+		memcpy(tmp + n, ".tmp", 5);
 	}
-	if ((rc = write_all(fd, c->batch.data, c->batch.len, 0)) != 0)
-		goto out;
-	if (fsync(fd) != 0 || rename(tmp, db->ans_path) != 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (db->ans_fd >= 0)
-		close(db->ans_fd);
-	db->ans_fd = fd;
-	fd = -1;
-	db->ans_end = c->batch.len;
-	db->ans_records = c->count;
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	return tmp;
 }
 
-/* Appends the batch after the last whole one (cutting off what a crash
- * left behind it). */
-static int ans_append(struct nshist_db *db, const struct save_ctx *c)
-{
-	int rc;
-
-	if (db->ans_fd < 0 &&
-	    (db->ans_fd = open(db->ans_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return -errno;
-	if (ftruncate(db->ans_fd, (off_t)db->ans_end) != 0)
-		return -errno;
-	if ((rc = write_all(db->ans_fd, c->batch.data, c->batch.len, db->ans_end)) != 0) {
-		(void)ftruncate(db->ans_fd, (off_t)db->ans_end);
-		return rc;
-	}
-	db->ans_end += c->batch.len;
-	db->ans_records += c->count;
-	return 0;
-}
-
+/*
+ * The answer rows go to the answer file in batches: appended after the
+ * last whole batch (cutting off what a crash left behind it), or, when
+ * the file is mostly superseded records, every row into a new file that
+ * is synced and renamed over the old one, so that a crash leaves one or
+ * the other.
+ */
 int nshist_db_save(struct nshist_db *db, struct nshist *h, uint64_t *written)
 {
 	static const uint8_t head0[ANS_HEAD];
 	struct save_ctx c;
 	struct nshist_stats st;
-	uint64_t end = db->ans_end, records;
-	int rc, compact, appended = 0;
+	uint64_t end = db->ans_end, records = db->ans_records;
+	char *tmp = NULL;
+	int rc, compact = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.db = db;
+	c.fd = -1;
 	dh_buf_init(&c.batch);
 	if (written)
 		*written = 0;
@@ -615,25 +609,41 @@ int nshist_db_save(struct nshist_db *db, struct nshist *h, uint64_t *written)
 	end = db->ans_end;
 	if ((rc = nshist__each_changed(h, save_ns, &c)) != 0)
 		goto fail;
-	dh_buf_add(&c.batch, head0, ANS_HEAD); /* filled in below */
-	if ((rc = nshist__each_answer(h, !compact, save_answer, &c)) != 0)
-		goto fail;
-	if (c.batch.err) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	if (c.count || compact) {
-		uint8_t *p = (uint8_t *)c.batch.data;
-		uint64_t bytes = c.batch.len - ANS_HEAD;
-		put_u32(p, ANS_MAGIC);
-		put_u32(p + 4, c.count);
-		put_u64(p + 8, bytes);
-		put_u64(p + 16, db->ans_next);
-		put_u64(p + 24, dh_hash64(p + ANS_HEAD, (size_t)bytes, ANS_MAGIC));
-		if ((rc = compact ? ans_replace(db, &c) : ans_append(db, &c)) != 0)
+	if (compact) {
+		if (!(tmp = tmp_path(db))) {
+			rc = -ENOMEM;
 			goto fail;
-		appended = !compact;
+		}
+		c.fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	} else {
+		if (db->ans_fd < 0)
+			db->ans_fd = open(db->ans_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (db->ans_fd >= 0 && ftruncate(db->ans_fd, (off_t)end) == 0)
+			c.fd = db->ans_fd;
+		c.off = end;
 	}
+	if (c.fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	dh_buf_add(&c.batch, head0, ANS_HEAD); /* filled in by batch_flush() */
+	if ((rc = nshist__each_answer(h, !compact, save_answer, &c)) != 0 ||
+	    (c.count && (rc = batch_flush(&c)) != 0))
+		goto fail;
+	if (compact) {
+		if (fsync(c.fd) != 0 || rename(tmp, db->ans_path) != 0) {
+			rc = -errno;
+			goto fail;
+		}
+		if (db->ans_fd >= 0)
+			close(db->ans_fd);
+		db->ans_fd = c.fd;
+		c.fd = -1;
+		db->ans_records = c.records;
+	} else {
+		db->ans_records += c.records;
+	}
+	db->ans_end = c.off;
 	if (db->legacy && sqlite3_exec(db->db, "DROP TABLE IF EXISTS nshist_answer", NULL, NULL,
 	                               NULL) != SQLITE_OK) {
 		rc = DH_EDB;
@@ -645,17 +655,23 @@ int nshist_db_save(struct nshist_db *db, struct nshist *h, uint64_t *written)
 	}
 	db->legacy = 0;
 	dh_buf_release(&c.batch);
+	free(tmp);
 	nshist_clear_changed(h);
 	if (written)
 		*written = c.written;
 	return 0;
 fail:
 	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-	if (appended && ftruncate(db->ans_fd, (off_t)end) == 0) {
+	if (compact && c.fd >= 0) {
+		/* Not renamed yet: the old file stands. */
+		close(c.fd);
+		unlink(tmp);
+	} else if (!compact && c.fd >= 0 && ftruncate(c.fd, (off_t)end) == 0) {
 		db->ans_end = end;
 		db->ans_records = records;
 	}
 	dh_buf_release(&c.batch);
+	free(tmp);
 	return rc == -ENOMEM ? rc : DH_EDB;
 }
 
