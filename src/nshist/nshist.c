@@ -1281,7 +1281,8 @@ void nshist_prefetch(const struct nshist *h, const struct dh_addr *server)
 	if (server->family == DH_AF_NONE)
 		return;
 	__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
-	__builtin_prefetch(ans_first(h, server->family, ans_hash(server)));
+	if (h->ans_n)
+		__builtin_prefetch(ans_first(h, server->family, ans_hash(server)));
 }
 
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
@@ -1315,7 +1316,7 @@ void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t 
 		if (!expired || r->last_ns > expired->last_ns)
 			expired = r;
 	}
-	const struct ans_slot *as = ans_find(h, server);
+	const struct ans_slot *as = h->ans_n ? ans_find(h, server) : NULL;
 	if (as) {
 		const struct nshist_answer *a = &why->answer_row;
 		ans_current(h, as, &why->answer_row);
