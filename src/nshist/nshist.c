@@ -818,7 +818,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 	a->r.id = id;
 	a->changed = (uint8_t)(changed != 0);
 	h->st.changed += a->changed;
-	h->both_n += addr_find(h, addr) != NULL;
+	h->both_n += h->addrs_n && addr_find(h, addr) != NULL;
 	if (v4) {
 		h->a4_n++;
 	} else {
