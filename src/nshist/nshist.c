@@ -11,9 +11,10 @@
  *     (zname, nsfqdn, glue) -> newest row for merging;
  *   - addresses: address -> newest glue row and the glue interval it
  *     covers, for the check;
- *   - answers: address -> its answer row, in slots of 16 bytes that also
- *     hold the row's latest sighting, so that the build's commonest work
- *     (an A answer for an address seen before) reads one small slot;
+ *   - answers: address -> its answer row, in slots of 16 bytes (32 for
+ *     IPv6) that also hold the row's latest sighting, so that the build's
+ *     commonest work (an A answer for an address seen before) reads one
+ *     small slot;
  *   - pending: NS names still waiting for an address, in arrival order
  *     (a ring), found by name, closed once the glue window has passed.
  */
@@ -80,9 +81,9 @@ struct addr_slot {
 };
 
 /*
- * One address of the answer table. A benchmark day has 1.2 million A/AAAA
- * answer records for 130,000 addresses (BENCHMARKS.md): nearly every
- * record is an address seen before, a little later. The slot alone
+ * One address of the answer table. The benchmark capture has 1.3 million
+ * A/AAAA answer records for 129,309 addresses (BENCHMARKS.md): nearly
+ * every record is an address seen before, a little later. The slot alone
  * decides that case: the address is its key, and the row's latest
  * sighting (last_ns and its TTL, packed in one word) is kept here and
  * only here, so the row is not touched at all. Rows get these two fields
@@ -755,12 +756,6 @@ static void ans_mark(struct nshist *h, struct ans_slot *s, struct ans *a)
 	}
 }
 
-/*
- * Records addr as answered for qname from t to last: extends its row (an
- * older first sighting becomes the origin, with its query name; a later
- * last sighting moves last_ns and the TTL), or adds a row. changed 0 and
- * id: a stored row being loaded. Returns 0 or -ENOMEM.
- */
 /* intern(), remembered in *qcache (NULL: not) for the next record of the
  * same response, which has the same query name. */
 static const char *intern_cached(struct nshist *h, const char *s, size_t n, const char **qcache)
@@ -773,6 +768,13 @@ static const char *intern_cached(struct nshist *h, const char *s, size_t n, cons
 	return q;
 }
 
+/*
+ * Records addr as answered for qname from t to last: extends its row (an
+ * older first sighting becomes the origin, with its query name; a later
+ * last sighting moves last_ns and the TTL), or adds a row. changed 0 and
+ * id: a stored row being loaded. qcache as for intern_cached(). Returns 0
+ * or -ENOMEM.
+ */
 static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
                       const char **qcache, uint32_t ttl, int64_t t, int64_t last, int changed,
                       int64_t id)
