@@ -2,15 +2,19 @@
  * nshist.c - the NS-record history in memory: learning from responses
  * (seed 003 sections 3.3 and 3.4, Fig. 2) and the constant-time check.
  *
- * Four tables, all open addressing or plain arrays, nothing allocated per
+ * Five tables, all open addressing or plain arrays, nothing allocated per
  * message once they have grown:
  *   - names: every zone, NS and query name interned once, so rows compare
  *     names by pointer and a million rows do not hold a million copies of
  *     "com.";
  *   - rows: NS rows and answer rows in arrays, with a key table
  *     (zname, nsfqdn, glue) -> newest row for merging;
- *   - addresses: address -> newest glue row, the glue interval it covers,
- *     and the first answer row, for the check;
+ *   - addresses: address -> newest glue row and the glue interval it
+ *     covers, for the check;
+ *   - answers: address -> its answer row, in slots of 16 bytes (32 for
+ *     IPv6) that also hold the row's latest sighting, so that the build's
+ *     commonest work (an A answer for an address seen before) reads one
+ *     small slot;
  *   - pending: NS names still waiting for an address, in arrival order
  *     (a ring), found by name, closed once the glue window has passed.
  */
@@ -27,9 +31,16 @@
 #include "wire/dns_text.h"
 
 #define ARENA_CHUNK (256 * 1024)
-#define SEEN_SLOTS  16384
 #define QUERY_SLOTS 16384
-#define SEEN_V6     0x80000000u
+#define SIEVE_SLOTS 1024
+/* The bit of an answer slot's row field above the row index. */
+#define ANS_CHANGED 0x80000000u
+#define ANS_IDX     0x7fffffffu
+/* An answer slot's packed latest sighting (struct ans_slot). */
+#define ANS_TTL_BITS 20
+#define ANS_MS_MAX   ((1ULL << (64 - ANS_TTL_BITS)) - 1)
+#define ANS_WIDE     UINT64_MAX
+#define MS_NS        1000000LL
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -63,11 +74,37 @@ struct key_slot {
  * the slot itself so that a check usually reads one cache line. */
 struct addr_slot {
 	uint8_t a[16];
-	uint8_t family; /* DH_AF_NONE = empty */
-	uint32_t chain; /* every glue row of the address, newest first, index + 1 */
-	uint32_t glue;  /* the row whose interval is cached, index + 1 */
-	uint32_t answer;
+	uint8_t family;       /* DH_AF_NONE = empty */
+	uint32_t chain;       /* every glue row of the address, newest first, index + 1 */
+	uint32_t glue;        /* the row whose interval is cached, index + 1 */
 	int64_t gstart, gend; /* the cached row's validity */
+};
+
+/*
+ * One address of the answer table. The benchmark capture has 1.3 million
+ * A/AAAA answer records for 129,309 addresses (BENCHMARKS.md): nearly
+ * every record is an address seen before, a little later. The slot alone
+ * decides that case: the address is its key, and the row's latest
+ * sighting (last_ns and its TTL, packed in one word) is kept here and
+ * only here, so the row is not touched at all. Rows get these two fields
+ * back when they are handed out (ans_current(), ans_sync()). IPv4
+ * addresses have a table of 16-byte slots (4 MB for the benchmark, where
+ * 48-byte check slots and 72-byte rows were 21 MB that every answer
+ * missed, and writing the row on every sighting cost 7% of the build);
+ * IPv6 ones a table of 32-byte slots holding the rest of the address.
+ */
+struct ans_slot {
+	/* The row's last_ns in ms, shifted left by ANS_TTL_BITS, or'ed with
+	 * its ttl; ANS_WIDE when either does not fit (a TTL of 12 days or
+	 * more, a time off the ms or before 1970): the row holds both then. */
+	uint64_t seen;
+	uint32_t key; /* the IPv4 address; for IPv6 its last four bytes */
+	uint32_t row; /* index + 1 | ANS_CHANGED; 0 = empty */
+};
+
+struct ans_slot6 {
+	struct ans_slot s;
+	uint8_t a[12]; /* the address's first twelve bytes */
 };
 
 struct pend {
@@ -77,6 +114,7 @@ struct pend {
 	uint32_t nsttl;
 	int64_t res_ns, query_ns;
 	uint16_t qid, qtype;
+	uint16_t sieve; /* the name's counter in the sieve */
 	uint8_t found;
 };
 
@@ -99,23 +137,24 @@ struct nshist {
 	struct addr_slot *addrs;
 	size_t addrs_cap, addrs_n;
 
+	struct ans_slot *a4;  /* IPv4 answers */
+	size_t a4_cap, a4_n;  /* a4_cap a power of two */
+	struct ans_slot6 *a6; /* IPv6 answers */
+	size_t a6_cap, a6_n;
+	size_t both_n; /* addresses in both tables (for the stats) */
+
 	struct pend *ring;
 	size_t ring_cap;     /* a power of two */
 	uint64_t head, tail; /* live entries are seq head .. tail-1 */
 	uint64_t *buckets;   /* seq + 1 of the newest entry per bucket */
 	size_t nbuckets;     /* == ring_cap */
+	/* The waiting names counted by a cheap hash (sieve_of()): a response
+	 * whose query name has a zero count waits for nobody, and is not
+	 * hashed and looked up in the buckets. Most responses are, since a
+	 * wait lasts the glue window (2 s) and few names wait at once. */
+	uint32_t sieve[SIEVE_SLOTS];
 
 	struct nshist_stats st;
-	/* Recently seen answer addresses -> their answer row, direct-mapped:
-	 * popular names are answered again and again (Zipf), and a hit here
-	 * saves the probe of the big address table, which misses the CPU's
-	 * caches (BENCHMARKS.md). A slot is only a hint, checked against
-	 * the row it names. */
-	struct seen {
-		uint32_t row; /* answer row, index + 1 (0 = empty), bit 31 set for IPv6 */
-		uint32_t tag; /* an IPv4 address itself, else 32 bits of its hash */
-		int64_t last; /* latest sighting, not yet in the row */
-	} seen[SEEN_SLOTS];
 	/* Seed 003's query_DB, kept only as long as a response may come:
 	 * the recent queries by (client, port, id), direct-mapped, so that
 	 * an NS response whose event was not paired (rtt_ns -1) still finds
@@ -130,7 +169,10 @@ struct nshist {
 	 * same data again after a save and a load finds every row as it
 	 * was and changes nothing. */
 	int64_t t;
+	int64_t t_ms; /* t in ms */
 };
+
+static const struct ans_slot *ans_find(const struct nshist *h, const struct dh_addr *addr);
 
 static int64_t ms_floor(int64_t ns)
 {
@@ -331,14 +373,14 @@ static int keys_grow(struct nshist *h)
  * history (BENCHMARKS.md).
  */
 #define HUGE_BYTES (2u << 20)
+#define HUGE_MIN   (4 * (size_t)HUGE_BYTES)
 
-static struct addr_slot *addrs_alloc(size_t cap)
+static void *table_alloc(size_t bytes)
 {
-	size_t bytes = cap * sizeof(struct addr_slot);
 	void *p;
 
-	if (bytes < 4 * (size_t)HUGE_BYTES)
-		return calloc(cap, sizeof(struct addr_slot));
+	if (bytes < HUGE_MIN)
+		return calloc(1, bytes);
 	bytes = (bytes + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
 	p = aligned_alloc(HUGE_BYTES, bytes);
 	if (!p)
@@ -348,6 +390,11 @@ static struct addr_slot *addrs_alloc(size_t cap)
 #endif
 	memset(p, 0, bytes);
 	return p;
+}
+
+static struct addr_slot *addrs_alloc(size_t cap)
+{
+	return table_alloc(cap * sizeof(struct addr_slot));
 }
 
 static int addrs_grow(struct nshist *h)
@@ -403,6 +450,7 @@ static struct addr_slot *addr_get(struct nshist *h, const struct dh_addr *a)
 			s->family = a->family;
 			memcpy(s->a, a->a, 16);
 			h->addrs_n++;
+			h->both_n += ans_find(h, a) != NULL;
 			return s;
 		}
 		if (s->family == a->family && memcmp(s->a, a->a, 16) == 0)
@@ -525,39 +573,242 @@ int nshist_add_ns(struct nshist *h, const struct nshist_ns *row)
 	return sight(h, &r, 0);
 }
 
-static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char *qname,
-                        size_t qlen, uint32_t ttl, int64_t t, int64_t last, int changed, int64_t id)
-{
-	struct addr_slot *s = addr_get(h, addr);
+/* ---- the answer table --------------------------------------------------- */
 
-	if (!s)
+static uint64_t ans_hash4(uint32_t w)
+{
+	uint64_t x = (uint64_t)w * 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 29);
+}
+
+static uint64_t ans_hash6(const uint8_t *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	x = (x ^ (y * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 31);
+}
+
+/* The hash of an address of family (DH_AF_INET or DH_AF_INET6) whose
+ * bytes are at a. */
+static uint64_t ans_hash_bytes(uint8_t family, const uint8_t *a)
+{
+	uint32_t w;
+
+	if (family != DH_AF_INET)
+		return ans_hash6(a);
+	memcpy(&w, a, 4);
+	return ans_hash4(w);
+}
+
+static uint64_t ans_hash(const struct dh_addr *a)
+{
+	return ans_hash_bytes(a->family, a->a);
+}
+
+static struct ans_slot *ans4_slot(const struct nshist *h, uint32_t w, uint64_t hv)
+{
+	size_t mask = h->a4_cap - 1;
+
+	for (size_t j = hv & mask;; j = (j + 1) & mask) {
+		struct ans_slot *s = &h->a4[j];
+		if (!s->row || s->key == w)
+			return s;
+	}
+}
+
+static struct ans_slot6 *ans6_slot(const struct nshist *h, const uint8_t *a, uint64_t hv)
+{
+	size_t mask = h->a6_cap - 1;
+	uint32_t k;
+
+	memcpy(&k, a + 12, 4);
+	for (size_t j = hv & mask;; j = (j + 1) & mask) {
+		struct ans_slot6 *e = &h->a6[j];
+		if (!e->s.row || (e->s.key == k && memcmp(e->a, a, 12) == 0))
+			return e;
+	}
+}
+
+/* The slot of addr (hash hv): its own, or the empty one where it goes. */
+static struct ans_slot *ans_slot_of(const struct nshist *h, const struct dh_addr *addr, uint64_t hv)
+{
+	uint32_t w;
+
+	if (addr->family != DH_AF_INET)
+		return &ans6_slot(h, addr->a, hv)->s;
+	memcpy(&w, addr->a, 4);
+	return ans4_slot(h, w, hv);
+}
+
+/* Where the probe for an address of family with hash hv starts. */
+static const void *ans_first(const struct nshist *h, uint8_t family, uint64_t hv)
+{
+	if (family == DH_AF_INET)
+		return &h->a4[hv & (h->a4_cap - 1)];
+	return &h->a6[hv & (h->a6_cap - 1)];
+}
+
+static int ans4_grow(struct nshist *h)
+{
+	size_t cap = h->a4_cap ? h->a4_cap * 2 : 1024, ocap = h->a4_cap;
+	struct ans_slot *t = table_alloc(cap * sizeof(*t)), *old = h->a4;
+
+	if (!t)
 		return -ENOMEM;
-	if (s->answer) {
-		struct ans *a = &h->ans[s->answer - 1];
+	h->a4 = t;
+	h->a4_cap = cap;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].row)
+			*ans4_slot(h, old[i].key, ans_hash4(old[i].key)) = old[i];
+	free(old);
+	return 0;
+}
+
+static int ans6_grow(struct nshist *h)
+{
+	size_t cap = h->a6_cap ? h->a6_cap * 2 : 256, ocap = h->a6_cap;
+	struct ans_slot6 *t = table_alloc(cap * sizeof(*t)), *old = h->a6;
+	uint8_t a[16];
+
+	if (!t)
+		return -ENOMEM;
+	h->a6 = t;
+	h->a6_cap = cap;
+	for (size_t i = 0; i < ocap; i++) {
+		if (!old[i].s.row)
+			continue;
+		memcpy(a, old[i].a, 12);
+		memcpy(a + 12, &old[i].s.key, 4);
+		*ans6_slot(h, a, ans_hash6(a)) = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* The answer slot of addr, or NULL. */
+static const struct ans_slot *ans_find(const struct nshist *h, const struct dh_addr *addr)
+{
+	if (addr->family == DH_AF_NONE)
+		return NULL;
+	const struct ans_slot *s = ans_slot_of(h, addr, ans_hash(addr));
+	return s->row ? s : NULL;
+}
+
+static int64_t slot_last(const struct nshist *h, const struct ans_slot *s)
+{
+	if (s->seen == ANS_WIDE)
+		return h->ans[(s->row & ANS_IDX) - 1].r.last_ns;
+	return (int64_t)(s->seen >> ANS_TTL_BITS) * MS_NS;
+}
+
+static uint32_t slot_ttl(const struct nshist *h, const struct ans_slot *s)
+{
+	if (s->seen == ANS_WIDE)
+		return h->ans[(s->row & ANS_IDX) - 1].r.ttl;
+	return (uint32_t)(s->seen & ((1u << ANS_TTL_BITS) - 1));
+}
+
+/* Sets the latest sighting of the row of slot s (its row field set). */
+static void slot_set(struct nshist *h, struct ans_slot *s, int64_t last, uint32_t ttl)
+{
+	if (last >= 0 && last % MS_NS == 0 && (uint64_t)(last / MS_NS) < ANS_MS_MAX &&
+	    ttl < (1u << ANS_TTL_BITS)) {
+		s->seen = (uint64_t)(last / MS_NS) << ANS_TTL_BITS | ttl;
+		return;
+	}
+	h->ans[(s->row & ANS_IDX) - 1].r.last_ns = last;
+	h->ans[(s->row & ANS_IDX) - 1].r.ttl = ttl;
+	s->seen = ANS_WIDE;
+}
+
+/* A copy of the row of slot s as it stands. */
+static void ans_current(const struct nshist *h, const struct ans_slot *s, struct nshist_answer *out)
+{
+	*out = h->ans[(s->row & ANS_IDX) - 1].r;
+	out->last_ns = slot_last(h, s);
+	out->ttl = slot_ttl(h, s);
+}
+
+/* Gives every row its latest sighting back from its slot. */
+static void ans_sync(struct nshist *h)
+{
+	for (size_t i = 0; i < h->a4_cap + h->a6_cap; i++) {
+		const struct ans_slot *s = i < h->a4_cap ? &h->a4[i] : &h->a6[i - h->a4_cap].s;
+		if (s->row && s->seen != ANS_WIDE) {
+			struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
+			a->r.last_ns = slot_last(h, s);
+			a->r.ttl = slot_ttl(h, s);
+		}
+	}
+}
+
+/* Marks a row changed since the last save; the mark lives in the slot as
+ * well, so that the common sighting reads nothing from the row. */
+static void ans_mark(struct nshist *h, struct ans_slot *s, struct ans *a)
+{
+	if (!(s->row & ANS_CHANGED)) {
+		s->row |= ANS_CHANGED;
+		a->changed = 1;
+		h->st.changed++;
+	}
+}
+
+/* intern(), remembered in *qcache (NULL: not) for the next record of the
+ * same response, which has the same query name. */
+static const char *intern_cached(struct nshist *h, const char *s, size_t n, const char **qcache)
+{
+	if (qcache && *qcache)
+		return *qcache;
+	const char *q = intern(h, s, n);
+	if (qcache)
+		*qcache = q;
+	return q;
+}
+
+/*
+ * Records addr as answered for qname from t to last: extends its row (an
+ * older first sighting becomes the origin, with its query name; a later
+ * last sighting moves last_ns and the TTL), or adds a row. changed 0 and
+ * id: a stored row being loaded. qcache as for intern_cached(). Returns 0
+ * or -ENOMEM.
+ */
+static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
+                      const char **qcache, uint32_t ttl, int64_t t, int64_t last, int changed,
+                      int64_t id)
+{
+	int v4 = addr->family == DH_AF_INET;
+	if (v4 ? (h->a4_n + 1) * 4 > h->a4_cap * 3 && ans4_grow(h) != 0
+	       : (h->a6_n + 1) * 4 > h->a6_cap * 3 && ans6_grow(h) != 0)
+		return -ENOMEM;
+	uint64_t hv = ans_hash(addr);
+	struct ans_slot *s = ans_slot_of(h, addr, hv);
+
+	if (s->row) {
+		struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
 		int grew = 0;
 		if (t < a->r.first_ns) {
-			const char *q = intern(h, qname, qlen);
+			const char *q = intern_cached(h, qname, qlen, qcache);
 			if (!q)
 				return -ENOMEM;
 			a->r.first_ns = t;
 			a->r.qname = q;
 			grew = 1;
 		}
-		if (last > a->r.last_ns) {
-			a->r.last_ns = last;
-			a->r.ttl = ttl;
+		if (last > slot_last(h, s)) {
+			slot_set(h, s, last, ttl);
 			grew = 1;
 		}
-		if (grew && changed && !a->changed) {
-			a->changed = 1;
-			h->st.changed++;
-		}
+		if (grew && changed)
+			ans_mark(h, s, a);
 		return 0;
 	}
-	if (h->ans_n >= SEEN_V6 - 1 ||
+	if (h->ans_n >= ANS_IDX - 1 ||
 	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
 		return -ENOMEM;
-	const char *q = intern(h, qname, qlen);
+	const char *q = intern_cached(h, qname, qlen, qcache);
 	if (!q)
 		return -ENOMEM;
 	struct ans *a = &h->ans[h->ans_n];
@@ -569,79 +820,54 @@ static int answer_sight(struct nshist *h, const struct dh_addr *addr, const char
 	a->r.id = id;
 	a->changed = (uint8_t)(changed != 0);
 	h->st.changed += a->changed;
-	s->answer = (uint32_t)++h->ans_n;
+	h->both_n += h->addrs_n && addr_find(h, addr) != NULL;
+	if (v4) {
+		h->a4_n++;
+	} else {
+		/* The slot is the s member of an IPv6 slot. */
+		struct ans_slot6 *e =
+		    (struct ans_slot6 *)((char *)s - offsetof(struct ans_slot6, s));
+		memcpy(e->a, addr->a, 12);
+		h->a6_n++;
+	}
+	memcpy(&s->key, addr->a + (v4 ? 0 : 12), 4);
+	s->row = (uint32_t)++h->ans_n | (changed ? ANS_CHANGED : 0);
+	slot_set(h, s, last, ttl);
 	return 0;
 }
 
-static uint64_t seen_hash(const struct dh_addr *a)
+/* An answer record of the response being learned (time h->t; hv is the
+ * address's ans_hash). A sighting of a known address at or after its
+ * last one is decided by the slot alone and only stores into the row;
+ * anything else is answer_put()'s. */
+static int answer_seen(struct nshist *h, const struct dh_addr *addr, uint64_t hv, const char *qname,
+                       size_t qlen, const char **qcache, uint32_t ttl)
 {
-	uint64_t x, y;
+	struct ans_slot *s = ans_slot_of(h, addr, hv);
 
-	memcpy(&x, a->a, 8);
-	memcpy(&y, a->a + 8, 8);
-	x = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ a->family) * 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
-}
-
-/* Moves a hint's latest sighting into its row. */
-static void seen_put_back(struct nshist *h, struct seen *sl)
-{
-	if (!sl->row)
-		return;
-	struct ans *a = &h->ans[(sl->row & ~SEEN_V6) - 1];
-	if (sl->last > a->r.last_ns) {
-		a->r.last_ns = sl->last;
-		if (!a->changed) {
-			a->changed = 1;
-			h->st.changed++;
+	uint64_t last_ms = s->seen >> ANS_TTL_BITS;
+	if (s->row && s->seen != ANS_WIDE && h->t_ms >= 0 && (uint64_t)h->t_ms >= last_ms) {
+		if ((uint64_t)h->t_ms > last_ms) {
+			if ((uint64_t)h->t_ms < ANS_MS_MAX && ttl < (1u << ANS_TTL_BITS))
+				s->seen = (uint64_t)h->t_ms << ANS_TTL_BITS | ttl;
+			else
+				slot_set(h, s, h->t, ttl);
+			if (!(s->row & ANS_CHANGED))
+				ans_mark(h, s, &h->ans[(s->row & ANS_IDX) - 1]);
 		}
-	}
-}
-
-static void seen_flush(struct nshist *h)
-{
-	for (size_t i = 0; i < SEEN_SLOTS; i++)
-		seen_put_back(h, &h->seen[i]);
-}
-
-/* An answer record. A hit on the recent-address hint (its tag, then the
- * row's address when the tag matches) only moves the hint's time; the
- * row gets it when the hint is reused or flushed (before every save). */
-static int answer_seen(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
-                       uint32_t ttl, int64_t t)
-{
-	uint64_t hv = seen_hash(addr);
-	struct seen *sl = &h->seen[(hv >> 40) & (SEEN_SLOTS - 1)];
-	/* An IPv4 address is its own tag, so a hit is decided here without
-	 * reading the row (which would miss the caches as the table does);
-	 * an IPv6 tag is a hash and the row confirms it. */
-	int v4 = addr->family == DH_AF_INET;
-	uint32_t tag = v4 ? dh_be32(addr->a) : (uint32_t)hv, fam = v4 ? 0 : SEEN_V6;
-
-	if (sl->row && (sl->row & SEEN_V6) == fam && sl->tag == tag && t >= sl->last &&
-	    (v4 || dh_addr_equal(&h->ans[(sl->row & ~SEEN_V6) - 1].r.addr, addr))) {
-		sl->last = t;
 		return 0;
 	}
-	int rc = answer_sight(h, addr, qname, qlen, ttl, t, t, 1, 0);
-	if (rc != 0)
-		return rc;
-	const struct addr_slot *s = addr_find(h, addr);
-	if (s && s->answer) {
-		seen_put_back(h, sl);
-		sl->row = s->answer | fam;
-		sl->tag = tag;
-		sl->last = h->ans[s->answer - 1].r.last_ns;
-	}
-	return 0;
+	return answer_put(h, addr, qname, qlen, qcache, ttl, h->t, h->t, 1, 0);
 }
 
 int nshist_add_answer(struct nshist *h, const struct nshist_answer *row)
 {
 	const char *q = row->qname ? row->qname : "";
 
-	return answer_sight(h, &row->addr, q, strlen(q), row->ttl, row->first_ns, row->last_ns, 0,
-	                    row->id);
+	if (row->addr.family == DH_AF_NONE)
+		return 0;
+	return answer_put(h, &row->addr, q, strlen(q), NULL, row->ttl, row->first_ns, row->last_ns,
+	                  0, row->id);
 }
 
 /* ---- pending glue waits ------------------------------------------------- */
@@ -673,6 +899,22 @@ static int ring_grow(struct nshist *h)
 	return 0;
 }
 
+/* The sieve counter of a name: its length and first and last four
+ * bytes, which tell most names apart for the cost of two loads. */
+static unsigned sieve_of(const char *name, size_t n)
+{
+	uint32_t a = 0, b = 0;
+
+	if (n >= 4) {
+		memcpy(&a, name, 4);
+		memcpy(&b, name + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			a = a << 8 | (uint8_t)name[i];
+	}
+	return ((a * 0x9e3779b1u) ^ (b * 0x85ebca6bu) ^ ((uint32_t)n * 0xc2b2ae35u)) >> 22;
+}
+
 static int pend_add(struct nshist *h, const struct pend *p)
 {
 	if (h->tail - h->head == h->ring_cap && ring_grow(h) != 0)
@@ -684,13 +926,12 @@ static int pend_add(struct nshist *h, const struct pend *p)
 	*e = *p;
 	e->older = h->buckets[bi];
 	h->buckets[bi] = s + 1;
+	h->sieve[e->sieve]++;
 	return 0;
 }
 
 int nshist_settle(struct nshist *h, int64_t now_ns)
 {
-	if (now_ns == INT64_MAX)
-		seen_flush(h);
 	while (h->head < h->tail) {
 		struct pend *e = &h->ring[h->head & (h->ring_cap - 1)];
 		if (now_ns != INT64_MAX && e->res_ns + h->cfg.glue_window_ns >= now_ns)
@@ -713,6 +954,7 @@ int nshist_settle(struct nshist *h, int64_t now_ns)
 			if (rc != 0)
 				return rc;
 		}
+		h->sieve[e->sieve]--;
 		h->head++;
 	}
 	return 0;
@@ -745,23 +987,33 @@ static int64_t query_time(const struct nshist *h, const struct ev_event *ev)
 	return -1;
 }
 
-/* The address in an A or AAAA record, from the wire or the text. */
-static int rr_addr(const struct dns_msg *m, const struct dns_rr *rr, struct dh_addr *a)
+/* rr_addr() for text sources. */
+static int rr_addr_text(const struct dns_rr *rr, struct dh_addr *a)
 {
-	if (m->wire) {
-		if (rr->type == DNS_T_A && rr->rdlen == 4) {
-			dh_addr_set4(a, m->wire + rr->rdata);
-			return 0;
-		}
-		if (rr->type == DNS_T_AAAA && rr->rdlen == 16) {
-			dh_addr_set6(a, m->wire + rr->rdata);
-			return 0;
-		}
-		return DH_EMALFORMED;
-	}
 	if (!rr->data_text || dh_addr_parse(a, rr->data_text) != 0)
 		return DH_EMALFORMED;
 	return (rr->type == DNS_T_A) == (a->family == DH_AF_INET) ? 0 : DH_EMALFORMED;
+}
+
+/* The address in an A or AAAA record, from the wire or the text. Inline
+ * and without dh_addr_set4/6(): this runs for every answer record of the
+ * build, and a call each cost more than the copy. */
+static inline int rr_addr(const struct dns_msg *m, const struct dns_rr *rr, struct dh_addr *a)
+{
+	if (!m->wire)
+		return rr_addr_text(rr, a);
+	if (rr->type == DNS_T_A && rr->rdlen == 4) {
+		memset(a, 0, sizeof(*a));
+		a->family = DH_AF_INET;
+		memcpy(a->a, m->wire + rr->rdata, 4);
+		return 0;
+	}
+	if (rr->type == DNS_T_AAAA && rr->rdlen == 16) {
+		a->family = DH_AF_INET6;
+		memcpy(a->a, m->wire + rr->rdata, 16);
+		return 0;
+	}
+	return DH_EMALFORMED;
 }
 
 /* 1 when the record's owner is the question's name. On the wire the
@@ -924,6 +1176,7 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 		struct pend p;
 		memset(&p, 0, sizeof(p));
 		p.hash = dh_hash64(n, (size_t)nl, 0x70);
+		p.sieve = (uint16_t)sieve_of(n, (size_t)nl);
 		p.zname = z;
 		p.nsfqdn = n;
 		p.qname = *qname_i;
@@ -942,7 +1195,7 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 {
 	const struct dns_msg *m = &ev->msg;
 	const char *qname_i = NULL;
-	int rc, any_ns = 0, any_addr = 0;
+	int rc, any_ns = 0;
 
 	if (!m->has_question || dns_msg_opcode(m) != 0)
 		return 0;
@@ -955,51 +1208,60 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 	}
 	h->st.responses++;
 	h->t = ms_floor(ev->ts_ns);
-	if (h->head != h->tail && (rc = nshist_settle(h, h->t)) != 0)
+	h->t_ms = h->t / MS_NS;
+	/* Settled only when the oldest wait has run out, which is rare:
+	 * this runs for every response. */
+	if (h->head != h->tail &&
+	    h->ring[h->head & (h->ring_cap - 1)].res_ns + h->cfg.glue_window_ns < h->t &&
+	    (rc = nshist_settle(h, h->t)) != 0)
 		return rc;
 	if (dns_msg_rcode(m) != 0)
 		return 0;
+	/* One pass over the records: the answers' addresses are taken out
+	 * and their slots loaded while the NS records are worked on; each
+	 * would otherwise be a cache miss waited for in turn. */
+	struct {
+		struct dh_addr a;
+		uint64_t hv;
+		unsigned i;
+	} ad[DNS_RR_MAX];
+	unsigned nad = 0;
 	for (unsigned i = 0; i < m->rr_count; i++) {
-		unsigned t = m->rr[i].type;
-		any_ns |= t == DNS_T_NS;
-		any_addr |= (t == DNS_T_A || t == DNS_T_AAAA) && m->rr[i].section == DNS_SEC_ANSWER;
-	}
-	/* The answers' hint slots and table slots are loaded while the NS
-	 * records are worked on: each would otherwise be a cache miss
-	 * waited for in turn. */
-	if (any_addr && h->cfg.answers) {
-		for (unsigned i = 0; i < m->rr_count; i++) {
-			const struct dns_rr *rr = &m->rr[i];
-			struct dh_addr a;
-			if (rr->section != DNS_SEC_ANSWER ||
-			    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) ||
-			    rr_addr(m, rr, &a) != 0)
-				continue;
-			__builtin_prefetch(&h->seen[(seen_hash(&a) >> 40) & (SEEN_SLOTS - 1)]);
-			__builtin_prefetch(&h->addrs[addr_hash(&a) & (h->addrs_cap - 1)]);
+		const struct dns_rr *rr = &m->rr[i];
+		any_ns |= rr->type == DNS_T_NS;
+		if (rr->section != DNS_SEC_ANSWER ||
+		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || rr->rclass != 1 ||
+		    rr_addr(m, rr, &ad[nad].a) != 0)
+			continue;
+		ad[nad].i = i;
+		if (h->cfg.answers) {
+			/* Hashed from the message's bytes: reading back the
+			 * address just stored would wait for the stores. */
+			uint8_t fam = rr->type == DNS_T_A ? DH_AF_INET : DH_AF_INET6;
+			ad[nad].hv =
+			    ans_hash_bytes(fam, m->wire ? m->wire + rr->rdata : ad[nad].a.a);
+			__builtin_prefetch(ans_first(h, fam, ad[nad].hv));
 		}
+		nad++;
 	}
 	if (any_ns && (rc = learn_ns(h, ev, &qname_i)) != 0)
 		return rc;
-	if (!any_addr || (!h->cfg.answers && h->head == h->tail))
+	if (!nad)
 		return 0;
 	/* Is an NS response waiting for this name's address? Asked once
 	 * per response, and the owners compared only then. */
 	uint64_t qhash = 0;
 	int waited = 0;
-	if (h->head != h->tail) {
+	if (h->head != h->tail && h->sieve[sieve_of(m->qname, m->qname_len)]) {
 		qhash = dh_hash64(m->qname, m->qname_len, 0x70);
 		waited = pend_waits(h, qhash, m->qname);
 	}
-	for (unsigned i = 0; i < m->rr_count; i++) {
-		const struct dns_rr *rr = &m->rr[i];
-		struct dh_addr a;
-		if (rr->section != DNS_SEC_ANSWER ||
-		    (rr->type != DNS_T_A && rr->type != DNS_T_AAAA) || rr->rclass != 1 ||
-		    rr_addr(m, rr, &a) != 0)
-			continue;
+	if (!waited && !h->cfg.answers)
+		return 0;
+	for (unsigned k = 0; k < nad; k++) {
+		const struct dns_rr *rr = &m->rr[ad[k].i];
 		if (waited && owner_is_qname(m, rr)) {
-			rc = glue_later(h, ev, qhash, &a, rr->ttl);
+			rc = glue_later(h, ev, qhash, &ad[k].a, rr->ttl);
 			if (rc < 0)
 				return rc;
 			if (rc == 1)
@@ -1007,7 +1269,7 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		}
 		if (!h->cfg.answers)
 			continue;
-		rc = answer_seen(h, &a, m->qname, m->qname_len, rr->ttl, h->t);
+		rc = answer_seen(h, &ad[k].a, ad[k].hv, m->qname, m->qname_len, &qname_i, rr->ttl);
 		if (rc != 0)
 			return rc;
 	}
@@ -1018,30 +1280,31 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 
 void nshist_prefetch(const struct nshist *h, const struct dh_addr *server)
 {
-	if (h->addrs_cap && server->family != DH_AF_NONE)
-		__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
+	if (server->family == DH_AF_NONE)
+		return;
+	__builtin_prefetch(&h->addrs[addr_hash(server) & (h->addrs_cap - 1)]);
+	if (h->ans_n)
+		__builtin_prefetch(ans_first(h, server->family, ans_hash(server)));
 }
 
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why)
 {
 	const struct addr_slot *s = addr_find(h, server);
+	const struct nshist_ns *expired = NULL;
+	int later = 0;
 
 	why->verdict = NSHIST_UNKNOWN;
 	why->ns = NULL;
 	why->answer = NULL;
 	why->expired = 0;
 	why->later = 0;
-	if (!s)
-		return;
-	if (s->glue && s->gstart <= ts_ns && ts_ns <= s->gend) {
+	if (s && s->glue && s->gstart <= ts_ns && ts_ns <= s->gend) {
 		why->verdict = NSHIST_REGISTERED;
 		why->ns = &h->rows[s->glue - 1].r;
 		return;
 	}
-	const struct nshist_ns *expired = NULL;
-	int later = 0;
-	for (uint32_t k = s->chain; k; k = h->rows[k - 1].addr_next) {
+	for (uint32_t k = s ? s->chain : 0; k; k = h->rows[k - 1].addr_next) {
 		const struct nshist_ns *r = &h->rows[k - 1].r;
 		if (r->first_ns > ts_ns) {
 			later = 1;
@@ -1055,8 +1318,10 @@ void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t 
 		if (!expired || r->last_ns > expired->last_ns)
 			expired = r;
 	}
-	if (s->answer) {
-		const struct nshist_answer *a = &h->ans[s->answer - 1].r;
+	const struct ans_slot *as = h->ans_n ? ans_find(h, server) : NULL;
+	if (as) {
+		const struct nshist_answer *a = &why->answer_row;
+		ans_current(h, as, &why->answer_row);
 		if (a->first_ns <= ts_ns) {
 			why->verdict = NSHIST_INDIRECT;
 			why->answer = a;
@@ -1070,7 +1335,7 @@ void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t 
 	why->expired = expired != NULL;
 	if (!expired && later) {
 		why->later = 1;
-		if (!why->answer && s->glue)
+		if (!why->answer && s && s->glue)
 			why->ns = &h->rows[s->glue - 1].r;
 	}
 }
@@ -1091,7 +1356,8 @@ int nshist_new(struct nshist **out, const struct nshist_config *cfg)
 		h->cfg = *cfg;
 	else
 		nshist_config_init(&h->cfg);
-	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0) {
+	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0 ||
+	    ans4_grow(h) != 0 || ans6_grow(h) != 0) {
 		nshist_free(h);
 		return -ENOMEM;
 	}
@@ -1113,6 +1379,8 @@ void nshist_free(struct nshist *h)
 	free(h->ans);
 	free(h->keys);
 	free(h->addrs);
+	free(h->a4);
+	free(h->a6);
 	free(h->ring);
 	free(h->buckets);
 	free(h);
@@ -1123,10 +1391,11 @@ void nshist_stats(const struct nshist *h, struct nshist_stats *st)
 	*st = h->st;
 	st->ns_rows = h->rows_n;
 	st->answer_rows = h->ans_n;
-	st->addresses = h->addrs_n;
+	st->addresses = h->addrs_n + h->ans_n - h->both_n;
 	st->bytes = sizeof(*h) + h->arena_bytes + h->names_cap * sizeof(*h->names) +
 	            h->rows_cap * sizeof(*h->rows) + h->ans_cap * sizeof(*h->ans) +
 	            h->keys_cap * sizeof(*h->keys) + h->addrs_cap * sizeof(*h->addrs) +
+	            h->a4_cap * sizeof(*h->a4) + h->a6_cap * sizeof(*h->a6) +
 	            h->ring_cap * (sizeof(*h->ring) + sizeof(*h->buckets));
 }
 
@@ -1139,23 +1408,36 @@ int nshist_each(const struct nshist *h, int changed_only,
 	for (size_t i = 0; cb && i < h->rows_n; i++)
 		if ((!changed_only || h->rows[i].changed) && (rc = cb(ctx, &h->rows[i].r)) != 0)
 			return rc;
-	for (size_t i = 0; ans_cb && i < h->ans_n; i++)
-		if ((!changed_only || h->ans[i].changed) && (rc = ans_cb(ctx, &h->ans[i].r)) != 0)
+	for (size_t i = 0; ans_cb && i < h->ans_n; i++) {
+		struct nshist_answer a;
+		if (changed_only && !h->ans[i].changed)
+			continue;
+		ans_current(h, ans_find(h, &h->ans[i].r.addr), &a);
+		if ((rc = ans_cb(ctx, &a)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row), void *ctx)
+{
+	int rc;
+
+	for (size_t i = 0; i < h->rows_n; i++)
+		if (h->rows[i].changed && (rc = cb(ctx, &h->rows[i].r)) != 0)
 			return rc;
 	return 0;
 }
 
-int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row),
-                         int (*ans_cb)(void *ctx, struct nshist_answer *row), void *ctx)
+int nshist__each_answer(struct nshist *h, int changed_only,
+                        int (*cb)(void *ctx, struct nshist_answer *row, int changed), void *ctx)
 {
 	int rc;
 
-	seen_flush(h);
-	for (size_t i = 0; cb && i < h->rows_n; i++)
-		if (h->rows[i].changed && (rc = cb(ctx, &h->rows[i].r)) != 0)
-			return rc;
-	for (size_t i = 0; ans_cb && i < h->ans_n; i++)
-		if (h->ans[i].changed && (rc = ans_cb(ctx, &h->ans[i].r)) != 0)
+	ans_sync(h);
+	for (size_t i = 0; i < h->ans_n; i++)
+		if ((!changed_only || h->ans[i].changed) &&
+		    (rc = cb(ctx, &h->ans[i].r, h->ans[i].changed)) != 0)
 			return rc;
 	return 0;
 }
@@ -1166,5 +1448,9 @@ void nshist_clear_changed(struct nshist *h)
 		h->rows[i].changed = 0;
 	for (size_t i = 0; i < h->ans_n; i++)
 		h->ans[i].changed = 0;
+	for (size_t i = 0; i < h->a4_cap; i++)
+		h->a4[i].row &= ~ANS_CHANGED;
+	for (size_t i = 0; i < h->a6_cap; i++)
+		h->a6[i].s.row &= ~ANS_CHANGED;
 	h->st.changed = 0;
 }

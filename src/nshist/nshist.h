@@ -36,10 +36,12 @@
  * same data twice adds nothing (the build is idempotent) and a history of
  * a busy network grows with its name servers, not its responses.
  *
- * The check (nshist_check()) needs one hash probe per query: every
- * address maps to its slot, which holds its newest glue interval and its
- * first A answer; older intervals of the same address are walked only
- * when the newest does not cover the query's time.
+ * The check (nshist_check()) needs one hash probe per query when the
+ * address is current glue: every glue address maps to its slot, which
+ * holds its newest glue interval; older intervals of the same address
+ * are walked only when the newest does not cover the query's time, and
+ * the answer table (addresses of ordinary answers, kept apart so that
+ * learning them stays in the caches) is probed only then.
  */
 #ifndef DH_NSHIST_NSHIST_H
 #define DH_NSHIST_NSHIST_H
@@ -166,10 +168,14 @@ int nshist_each(const struct nshist *h, int changed_only,
                 int (*ans_cb)(void *ctx, const struct nshist_answer *row), void *ctx);
 void nshist_clear_changed(struct nshist *h);
 
-/* Internal to the layer (nshist_db.c): calls cb for every changed row
- * with a pointer it may write the id through. */
-int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row),
-                         int (*ans_cb)(void *ctx, struct nshist_answer *row), void *ctx);
+/* Internal to the layer (nshist_db.c): calls cb for every changed NS
+ * row with a pointer it may write the id through; the answer rows the
+ * same way, every one (changed_only 0) or the changed ones, with their
+ * changed mark. A callback returns 0 to go on, anything else to stop
+ * (returned). */
+int nshist__each_changed(struct nshist *h, int (*cb)(void *ctx, struct nshist_ns *row), void *ctx);
+int nshist__each_answer(struct nshist *h, int changed_only,
+                        int (*cb)(void *ctx, struct nshist_answer *row, int changed), void *ctx);
 
 /* ---- The check ---------------------------------------------------------- */
 
@@ -183,15 +189,19 @@ enum nshist_verdict {
 /* "resolver", "registered", "indirect", "unknown". */
 const char *nshist_verdict_name(unsigned v);
 
-/* Why a verdict was given. The rows are borrowed from the history and
- * valid until it changes. */
+/* Why a verdict was given. The rows (and the answer row's query name)
+ * are borrowed from the history and valid until it changes. */
 struct nshist_why {
 	unsigned verdict;
 	const struct nshist_ns *ns;         /* registered: the glue row; unknown:
 	                                     * an expired one, or NULL */
-	const struct nshist_answer *answer; /* indirect: the answer row, else NULL */
+	const struct nshist_answer *answer; /* indirect: the answer row (answer_row
+	                                     * below), else NULL */
 	int expired;                        /* ns is set but its glue had expired */
 	int later;                          /* ns or answer was learned after the query */
+	/* A copy of the answer row as it stands: the history keeps an answer
+	 * address's latest sighting beside the row, not in it (nshist.c). */
+	struct nshist_answer answer_row;
 };
 
 /*
@@ -200,13 +210,14 @@ struct nshist_why {
  * who holds the exception list: nshist_checker below). Time matters: a
  * row learned after ts_ns does not count (seed 003's order: NS record
  * first, then the query). Constant time: one probe, plus the address's
- * older glue intervals when the newest does not cover ts_ns.
+ * older glue intervals and a probe of the answer table when the newest
+ * glue does not cover ts_ns.
  */
 void nshist_check(const struct nshist *h, const struct dh_addr *server, int64_t ts_ns,
                   struct nshist_why *why);
 
-/* Starts loading the table slot nshist_check() will read for server, so
- * that its cache miss overlaps with the caller's other work (the
+/* Starts loading the table slots nshist_check() will read for server,
+ * so that their cache misses overlap with the caller's other work (the
  * exception lists). Changes nothing. */
 void nshist_prefetch(const struct nshist *h, const struct dh_addr *server);
 

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -390,6 +392,171 @@ static int count_row(void *ctx, const struct nshist_ns *row)
 	return 0;
 }
 
+/* One A answer for cc.example.net. at t. */
+static void answer_at(int64_t t, uint32_t ttl, const char *addr)
+{
+	resp(t, "cc.example.net.", DNS_T_A, 0);
+	th_add_rr(&ev, DNS_SEC_ANSWER, DNS_T_A, ttl, "cc.example.net.", addr);
+}
+
+/* An answer's latest sighting is packed into its table slot when it fits
+ * (a TTL under 2^20 s, a time on the ms); the rest is kept in the row,
+ * and either way the row reads back as learned. */
+static void test_answer_latest(void **state)
+{
+	struct nshist *h = mkhist(-1, 0, 1);
+	struct nshist_answer a;
+	struct nshist_why w;
+
+	answer_at(T0, 4000000, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 4000000);
+	assert_int_equal(w.answer->last_ns, T0);
+	answer_at(T0 + 5 * SEC, 300, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 300);
+	assert_int_equal(w.answer->last_ns, T0 + 5 * SEC);
+	answer_at(T0 + 10 * SEC, 2147483647u, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	answer_at(T0 + 7 * SEC, 60, "192.0.2.99"); /* older: changes nothing */
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 2147483647u);
+	assert_int_equal(w.answer->last_ns, T0 + 10 * SEC);
+	assert_int_equal(w.answer->first_ns, T0);
+	answer_at(T0 + 11 * SEC, 60, "192.0.2.99");
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "192.0.2.99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->ttl, 60);
+	assert_int_equal(w.answer->last_ns, T0 + 11 * SEC);
+	/* A stored row whose time is not on the ms comes back as it was. */
+	memset(&a, 0, sizeof(a));
+	a.addr = th_addr("2001:db8::99");
+	a.qname = "v6.example.net.";
+	a.ttl = 30;
+	a.first_ns = T0 - 5;
+	a.last_ns = T0 + 123;
+	a.id = 7;
+	assert_int_equal(nshist_add_answer(h, &a), 0);
+	assert_int_equal(verdict(h, "2001:db8::99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->last_ns, T0 + 123);
+	assert_int_equal(w.answer->ttl, 30);
+	assert_int_equal(w.answer->id, 7);
+	answer_at(T0 + 2 * SEC, 40, "192.0.2.98");
+	ev.msg.rr[0].type = DNS_T_AAAA;
+	ev.msg.rr[0].data_text = "2001:db8::99";
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(verdict(h, "2001:db8::99", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->last_ns, T0 + 2 * SEC);
+	assert_int_equal(w.answer->ttl, 40);
+	assert_string_equal(w.answer->qname, "v6.example.net.");
+	nshist_free(h);
+}
+
+/* Answers for 60 addresses (59 IPv4, one IPv6) in one response at t. */
+static void answers_response(int64_t t)
+{
+	static char txt[60][48];
+
+	resp(t, "cdn.example.net.", DNS_T_A, 0);
+	for (int i = 0; i < 60; i++) {
+		if (i < 59)
+			snprintf(txt[i], sizeof(txt[i]), "198.51.%d.%d", i / 50, i % 50 + 1);
+		else
+			snprintf(txt[i], sizeof(txt[i]), "2001:db8::%d", i);
+		th_add_rr(&ev, DNS_SEC_ANSWER, i < 59 ? DNS_T_A : DNS_T_AAAA, 60,
+		          "cdn.example.net.", txt[i]);
+	}
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* The answer file: rows come back with their ids, a batch cut short by
+ * a crash is ignored and cut off by the next save, and a file of mostly
+ * superseded records is rewritten. */
+static void test_db_answer_file(void **state)
+{
+	char dir[4096], path[4200], apath[4200];
+	struct nshist *h = mkhist(-1, 0, 1), *h2 = mkhist(-1, 0, 1), *h3 = mkhist(-1, 0, 1);
+	struct nshist_db *db = NULL;
+	struct nshist_stats st;
+	struct nshist_why w;
+	uint64_t written = 0;
+	int64_t id;
+
+	th_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/nshist.db", dir);
+	snprintf(apath, sizeof(apath), "%s/nshist.answers", dir);
+	assert_int_equal(nshist_db_open(&db, path, 1), 0);
+	answers_response(T0);
+	assert_int_equal(nshist_learn(h, &ev), 0);
+	assert_int_equal(nshist_db_save(db, h, &written), 0);
+	assert_int_equal(written, 60);
+	nshist_db_close(db);
+	assert_true(file_size(apath) > 60 * 31);
+
+	/* A save that died half-way left part of a batch behind. */
+	FILE *f = fopen(apath, "ab");
+	assert_non_null(f);
+	assert_int_equal(fwrite("ANS1\x05\0\0\0garbage", 1, 15, f), 15);
+	fclose(f);
+	assert_int_equal(nshist_db_open(&db, path, 0), 0);
+	assert_int_equal(nshist_db_load(db, h2), 0);
+	nshist_stats(h2, &st);
+	assert_int_equal(st.answer_rows, 60);
+	assert_int_equal(st.changed, 0);
+	assert_int_equal(verdict(h2, "198.51.1.7", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_string_equal(w.answer->qname, "cdn.example.net.");
+	assert_int_equal(w.answer->first_ns, T0);
+	id = w.answer->id;
+	assert_true(id > 0);
+	assert_int_equal(verdict(h2, "2001:db8::59", T0 + SEC, &w), NSHIST_INDIRECT);
+	/* Every address seen again, 80 times, each time saved: 4,860 records
+	 * for 60 rows, so a save rewrites the file (a record is 47 bytes). */
+	for (int k = 1; k <= 80; k++) {
+		answers_response(T0 + k * SEC);
+		assert_int_equal(nshist_learn(h2, &ev), 0);
+		assert_int_equal(nshist_db_save(db, h2, &written), 0);
+		assert_int_equal(written, 60);
+	}
+	nshist_db_close(db);
+	assert_true(file_size(apath) < 81 * 60 * 47 / 4);
+
+	assert_int_equal(nshist_db_open(&db, path, 0), 0);
+	assert_int_equal(nshist_db_load(db, h3), 0);
+	nshist_stats(h3, &st);
+	assert_int_equal(st.answer_rows, 60);
+	assert_int_equal(verdict(h3, "198.51.1.7", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->id, id);
+	assert_int_equal(w.answer->first_ns, T0);
+	assert_int_equal(w.answer->last_ns, T0 + 80 * SEC);
+	assert_int_equal(verdict(h3, "2001:db8::59", T0 + SEC, &w), NSHIST_INDIRECT);
+	assert_int_equal(w.answer->last_ns, T0 + 80 * SEC);
+	nshist_db_close(db);
+
+	/* A new history file empties an answer file left behind. */
+	char wal[4300];
+	unlink(path);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	assert_int_equal(nshist_db_open(&db, path, 1), 0);
+	assert_int_equal(file_size(apath), 0);
+	nshist_db_close(db);
+	nshist_free(h);
+	nshist_free(h2);
+	nshist_free(h3);
+	th_rmtree(dir);
+}
+
 static void test_db_roundtrip(void **state)
 {
 	char dir[4096], path[4200];
@@ -654,6 +821,8 @@ int main(void)
 	    cmocka_unit_test(test_zone_rule_and_referrals),
 	    cmocka_unit_test(test_wire_referral),
 	    cmocka_unit_test(test_db_roundtrip),
+	    cmocka_unit_test(test_db_answer_file),
+	    cmocka_unit_test(test_answer_latest),
 	    cmocka_unit_test(test_classify),
 	    cmocka_unit_test(test_findings),
 	    cmocka_unit_test(test_conf),
