@@ -609,6 +609,15 @@ struct seg_iter {
 	uint32_t cdec;           /* next row of that frame to decode */
 	struct cur ccol[CCOL_N]; /* its column cursors */
 	int64_t cprev;
+	/* Keyed brief lookups decode only the columns a brief event has
+	 * (lean); a scan without a key decodes every one, as its readers may
+	 * use them. */
+	int lean;
+	/* The dictionary ids (+1, 0 none) whose text it->ev holds now, and
+	 * whether that observer and qname match the plan: consecutive rows
+	 * of a lookup mostly repeat them, the qname always for a name. */
+	uint64_t c_obs, c_qn, c_src, c_dst;
+	int c_obs_ok, c_qn_ok;
 	struct ev_event ev;
 	int err;
 };
@@ -837,6 +846,7 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 		b0++;
 	while (b1 > b0 && sg->blocks[b1 - 1].tmin >= p->until)
 		b1--;
+	it->lean = p->brief;
 	it->lo = b0 * sg->bsize;
 	it->hi = (uint32_t)((uint64_t)b1 * sg->bsize < sg->nevents ? (uint64_t)b1 * sg->bsize
 	                                                           : sg->nevents);
@@ -873,6 +883,8 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 	if (rc)
 		goto out;
 	it->all = !have;
+	if (it->all)
+		it->lean = 0;
 	it->pos = it->all ? it->lo : 0;
 out:
 	if (rc) {
@@ -925,7 +937,29 @@ static int block_load(struct seg_iter *it, uint32_t b)
 	return 0;
 }
 
-/* Decodes rows up to and including k of the loaded block. */
+/* The columns a lean decode reads: those of a brief event. */
+static int lean_col(int c)
+{
+	switch (c) {
+	case COL_TS:
+	case COL_OBSERVER:
+	case COL_ROLE:
+	case COL_TRANSPORT:
+	case COL_SRC:
+	case COL_DST:
+	case COL_FLAGS:
+	case COL_QNAME:
+	case COL_QTYPE:
+	case COL_QCLASS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Decodes rows up to and including k of the loaded block; a lean decode
+ * leaves the other fields of its rows unset (materialize() does not read
+ * them for a brief event). */
 static int decode_upto(struct seg_iter *it, uint32_t k)
 {
 	struct seg *sg = it->sg;
@@ -951,6 +985,25 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 		r->transport = cur_u8(&col[COL_TRANSPORT]);
 		r->src = (uint32_t)store__cur_varint(&col[COL_SRC]);
 		r->dst = (uint32_t)store__cur_varint(&col[COL_DST]);
+		if (it->lean) {
+			r->flags = cur_u16le(&col[COL_FLAGS]);
+			uint64_t qn = store__cur_varint(&col[COL_QNAME]);
+			r->qname = qn ? (uint32_t)(qn - 1) : STORE_NONE;
+			r->qtype = (uint16_t)store__cur_varint(&col[COL_QTYPE]);
+			r->qclass = (uint16_t)store__cur_varint(&col[COL_QCLASS]);
+			if (r->observer >= nstr || r->src >= naddr || r->dst >= naddr ||
+			    (qn && qn - 1 >= nstr))
+				bad = 1;
+			/* What a brief event from a cluster has too. */
+			r->sport = r->dport = r->id = 0;
+			r->size = 0;
+			r->rtt = -1;
+			r->qd = r->an = r->ns = r->ar = 0;
+			r->rr_dropped = 0;
+			r->edns = 0;
+			r->aset = r->ecs_addr = STORE_NONE;
+			continue;
+		}
 		r->sport = cur_u16le(&col[COL_SPORT]);
 		r->dport = cur_u16le(&col[COL_DPORT]);
 		r->size = (uint32_t)store__cur_varint(&col[COL_SIZE]);
@@ -988,9 +1041,12 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 	}
 	it->prev_ts = prev;
 	it->ndec = k + 1;
-	for (int c = 0; c < COL_N; c++)
+	for (int c = 0; c < COL_N; c++) {
+		if (it->lean && !lean_col(c))
+			continue;
 		if (col[c].err || (it->ndec == it->nev && cur_left(&col[c]) != 0))
 			bad = 1;
+	}
 	return bad ? DH_ECORRUPT : 0;
 }
 
@@ -1030,28 +1086,48 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 	if (r->ts < p->since || r->ts >= p->until)
 		return 0;
 	ev->ts_ns = r->ts;
-	if ((rc = get_str(sg, r->observer, &s, &n)))
-		return rc;
-	if (n >= sizeof(ev->observer))
-		return DH_ECORRUPT;
-	if (p->observer && strcmp(p->observer, s) != 0)
-		return 0;
-	memcpy(ev->observer, s, n + 1);
-	m->has_question = r->qname != STORE_NONE;
-	m->qname_len = 0;
-	m->qname[0] = '\0';
-	if (m->has_question) {
-		if ((rc = get_str(sg, r->qname, &s, &n)))
+	if ((uint64_t)r->observer + 1 != it->c_obs) {
+		it->c_obs = 0;
+		if ((rc = get_str(sg, r->observer, &s, &n)))
 			return rc;
-		if (n >= sizeof(m->qname))
+		if (n >= sizeof(ev->observer))
 			return DH_ECORRUPT;
-		memcpy(m->qname, s, n + 1);
-		m->qname_len = (uint16_t)n;
+		memcpy(ev->observer, s, n + 1);
+		it->c_obs = (uint64_t)r->observer + 1;
+		it->c_obs_ok = !p->observer || strcmp(p->observer, s) == 0;
 	}
-	if (p->qname && (!m->has_question || strcmp(p->qname, m->qname) != 0))
+	if (!it->c_obs_ok)
 		return 0;
-	if ((rc = get_addr(sg, r->src, &ev->src)) || (rc = get_addr(sg, r->dst, &ev->dst)))
-		return rc;
+	if ((uint64_t)r->qname + 1 != it->c_qn) {
+		it->c_qn = 0;
+		m->has_question = r->qname != STORE_NONE;
+		m->qname_len = 0;
+		m->qname[0] = '\0';
+		if (m->has_question) {
+			if ((rc = get_str(sg, r->qname, &s, &n)))
+				return rc;
+			if (n >= sizeof(m->qname))
+				return DH_ECORRUPT;
+			memcpy(m->qname, s, n + 1);
+			m->qname_len = (uint16_t)n;
+		}
+		it->c_qn = (uint64_t)r->qname + 1;
+		it->c_qn_ok = !p->qname || (m->has_question && strcmp(p->qname, m->qname) == 0);
+	}
+	if (!it->c_qn_ok)
+		return 0;
+	if ((uint64_t)r->src + 1 != it->c_src) {
+		it->c_src = 0;
+		if ((rc = get_addr(sg, r->src, &ev->src)))
+			return rc;
+		it->c_src = (uint64_t)r->src + 1;
+	}
+	if ((uint64_t)r->dst + 1 != it->c_dst) {
+		it->c_dst = 0;
+		if ((rc = get_addr(sg, r->dst, &ev->dst)))
+			return rc;
+		it->c_dst = (uint64_t)r->dst + 1;
+	}
 	int qr = (r->flags & DNS_FLAG_QR) != 0;
 	const struct dh_addr *client = qr ? &ev->dst : &ev->src;
 	const struct dh_addr *server = qr ? &ev->src : &ev->dst;
