@@ -23,7 +23,7 @@
  * of wall time and of this thread's CPU time. With BENCH_LOOKUP_ONLY=1 in
  * the environment only the lookups run (a hop takes seconds on a large
  * store, a lookup milliseconds); with BENCH_DRAWS=1 every lookup's name,
- * hits and CPU time go to stderr.
+ * hits, CPU and wall time go to stderr.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -210,8 +210,9 @@ int main(int argc, char **argv)
 		wall[i] = now_ns(CLOCK_MONOTONIC) - w0;
 		total_hits += hits;
 		if (getenv("BENCH_DRAWS"))
-			fprintf(stderr, "draw %zu %s hits=%llu cpu_ms=%.3f\n", i, pick[i],
-			        (unsigned long long)hits, (double)cpu[i] / 1e6);
+			fprintf(stderr, "draw %zu %s hits=%llu cpu_ms=%.3f wall_ms=%.3f\n", i,
+			        pick[i], (unsigned long long)hits, (double)cpu[i] / 1e6,
+			        (double)wall[i] / 1e6);
 	}
 	report("lookup", wall, cpu, n);
 	printf("lookup_hits_avg=%.1f\n", (double)total_hits / (double)n);
