@@ -452,9 +452,9 @@ static int posting_rank(const struct seg *sg, const struct posting *po, uint32_t
 {
 	uint32_t nb = 0, nu = 0;
 	if (po->bitmap) {
-		/* Whole bytes, then the bits of the last one. */
+		/* Whole bytes where lo does not cut them, else bit by bit. */
 		for (uint32_t e = 0; e < hi;) {
-			if ((e & 7) == 0 && e + 8 <= hi) {
+			if ((e & 7) == 0 && e + 8 <= hi && (e + 8 <= lo || e >= lo)) {
 				uint32_t bits = (uint32_t)__builtin_popcount(po->p[e >> 3]);
 				if (e + 8 <= lo)
 					nb += bits;
