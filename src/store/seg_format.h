@@ -13,6 +13,9 @@
  *       a key) as zstd frames of SEG_CLUSTER_ROWS rows, then one u32le
  *       first row per index entry (the footer says per index whether it
  *       has a cluster)
+ *   partial cluster (version 4): for the name index, the same for the
+ *       entries with many events only, then one pair of u32le (entry
+ *       number, first row) per such entry, by entry number
  *   footer                           varints, ends in its own CRC-32C
  *   trailer (16 bytes)               u64 footer offset, u32 footer length,
  *                                    "DHSF"
@@ -31,9 +34,10 @@
 #define SEG_MAGIC_LEN     8
 #define SEG_TRAILER_MAGIC "DHSF"
 #define SEG_TRAILER_LEN   16
-#define SEG_VERSION       3
-/* Version 2 files (no clusters) are still read; their brief lookups take
- * the full path. */
+#define SEG_VERSION       4
+/* Version 2 files (no clusters) and version 3 files (a client cluster,
+ * no name cluster) are still read; brief lookups without a cluster take
+ * the block path. */
 #define SEG_VERSION_MIN 2
 
 /* Items per dictionary chunk: small enough that resolving one name
@@ -43,6 +47,14 @@
 /* Rows per cluster frame: a key's rows in one segment (a client's ~200
  * of 1 M events) then sit in one or two frames (doc/store.md). */
 #define SEG_CLUSTER_ROWS 512
+
+/* A name is in the name cluster (version 4) when it has at least one in
+ * SEG_NAME_CLUSTER_SHARE of the segment's events and at least
+ * SEG_NAME_CLUSTER_MIN of them. Below that share a name's hits in a
+ * 10-second window touch few enough blocks (doc/store.md has the
+ * figures); above it they touch nearly every block of the window. */
+#define SEG_NAME_CLUSTER_SHARE 512
+#define SEG_NAME_CLUSTER_MIN   16
 
 #define SEG_INDEX_ENTRY 16
 #define SEG_POST_BITMAP 0x80000000u

@@ -51,6 +51,10 @@ struct cluster {
 	uint64_t starts_off; /* u32le first row per index entry */
 	uint32_t nrows, per, nframes;
 	struct frame *frames; /* owned; NULL when the segment has none */
+	/* Version 4: only some entries are in the cluster; starts_off then
+	 * holds npairs (u32le entry number, u32le first row), by entry. */
+	int partial;
+	uint32_t npairs;
 };
 
 struct seg {
@@ -192,17 +196,28 @@ static int parse_footer(struct seg *sg, const uint8_t *p, size_t n)
 	for (int k = 0; version >= 3 && k < SEG_NIDX; k++) {
 		struct cluster *cl = &sg->cl[k];
 		uint64_t present = store__cur_varint(&c);
-		if (c.err || present > 1)
+		/* 1: a cluster of every entry; 2 (version 4): of some. */
+		if (c.err || present > (version >= 4 ? 2 : 1))
 			return DH_ECORRUPT;
 		if (!present)
 			continue;
+		uint64_t nkeys = sg->idx[k].nkeys, width = 4;
+		if (present == 2) {
+			uint64_t np = store__cur_varint(&c);
+			if (c.err || np > nkeys)
+				return DH_ECORRUPT;
+			cl->partial = 1;
+			cl->npairs = (uint32_t)np;
+			nkeys = np;
+			width = 8;
+		}
 		cl->starts_off = store__cur_varint(&c);
 		uint64_t nrows = store__cur_varint(&c);
 		uint64_t per = store__cur_varint(&c);
 		uint64_t nfr = store__cur_varint(&c);
-		uint64_t nkeys = sg->idx[k].nkeys;
-		if (c.err || cl->starts_off > sg->len || nkeys > (sg->len - cl->starts_off) / 4 ||
-		    nrows > nev || per == 0 || per > 65536 || nfr != (nrows + per - 1) / per)
+		if (c.err || cl->starts_off > sg->len ||
+		    nkeys > (sg->len - cl->starts_off) / width || nrows > nev || per == 0 ||
+		    per > 65536 || nfr != (nrows + per - 1) / per)
 			return DH_ECORRUPT;
 		cl->nrows = (uint32_t)nrows;
 		cl->per = (uint32_t)per;
@@ -395,18 +410,19 @@ static uint64_t index_find(const struct seg *sg, int k, uint64_t key)
 	return x->nkeys;
 }
 
-/* Finds the posting list of key in index k; decodes the events in
- * [lo, hi) into *out (appended, sorted). */
-static int index_lookup(struct seg *sg, int k, uint64_t key, uint32_t lo, uint32_t hi,
-                        uint32_t **out, uint32_t *n)
+/* The posting list of entry a of index k: its bytes, and its count
+ * field (top bit: a bitmap). */
+struct posting {
+	const uint8_t *p;
+	size_t len;
+	uint32_t count;
+	int bitmap;
+};
+
+static int index_posting(const struct seg *sg, int k, uint64_t a, struct posting *po)
 {
 	const struct sindex *x = &sg->idx[k];
 	const uint8_t *ent = sg->map + x->off;
-	*out = NULL;
-	*n = 0;
-	uint64_t a = index_find(sg, k, key);
-	if (a >= x->nkeys)
-		return 0;
 	struct cur c;
 	cur_init(&c, ent + a * SEG_INDEX_ENTRY, SEG_INDEX_ENTRY * (a + 1 < x->nkeys ? 2 : 1));
 	store__cur_u64le(&c); /* the key, which index_find() matched */
@@ -419,20 +435,85 @@ static int index_lookup(struct seg *sg, int k, uint64_t key, uint32_t lo, uint32
 	}
 	if (off > end || end > x->post_len)
 		return DH_ECORRUPT;
-	const uint8_t *pp = sg->map + x->post_off + off;
-	size_t plen = (size_t)(end - off);
-	uint32_t count = cnt & ~SEG_POST_BITMAP;
-	if (count > sg->nevents)
+	po->p = sg->map + x->post_off + off;
+	po->len = (size_t)(end - off);
+	po->count = cnt & ~SEG_POST_BITMAP;
+	po->bitmap = (cnt & SEG_POST_BITMAP) != 0;
+	if (po->count > sg->nevents || (po->bitmap && po->len != ((size_t)sg->nevents + 7) / 8))
 		return DH_ECORRUPT;
+	return 0;
+}
+
+/* Counts the events of a posting list below lo (*below) and below hi
+ * (*upto), lo <= hi: a key's cluster rows are in posting order, so they
+ * say which of its rows fall into the blocks of a window. */
+static int posting_rank(const struct seg *sg, const struct posting *po, uint32_t lo, uint32_t hi,
+                        uint32_t *below, uint32_t *upto)
+{
+	uint32_t nb = 0, nu = 0;
+	if (po->bitmap) {
+		/* Whole bytes where lo does not cut them, else bit by bit. */
+		for (uint32_t e = 0; e < hi;) {
+			if ((e & 7) == 0 && e + 8 <= hi && (e + 8 <= lo || e >= lo)) {
+				uint32_t bits = (uint32_t)__builtin_popcount(po->p[e >> 3]);
+				if (e + 8 <= lo)
+					nb += bits;
+				nu += bits;
+				e += 8;
+				continue;
+			}
+			if (po->p[e >> 3] & (1u << (e & 7))) {
+				nb += e < lo;
+				nu++;
+			}
+			e++;
+		}
+	} else {
+		struct cur pc;
+		cur_init(&pc, po->p, po->len);
+		uint64_t prev = 0;
+		for (uint32_t i = 0; i < po->count; i++) {
+			uint64_t d = store__cur_varint(&pc);
+			uint64_t e = i ? prev + d : d;
+			if (pc.err || (i && d == 0) || e >= sg->nevents)
+				return DH_ECORRUPT;
+			prev = e;
+			if (e >= hi)
+				break;
+			nb += e < lo;
+			nu++;
+		}
+	}
+	if (nu > po->count)
+		return DH_ECORRUPT;
+	*below = nb;
+	*upto = nu;
+	return 0;
+}
+
+/* Finds the posting list of key in index k; decodes the events in
+ * [lo, hi) into *out (appended, sorted). */
+static int index_lookup(struct seg *sg, int k, uint64_t key, uint32_t lo, uint32_t hi,
+                        uint32_t **out, uint32_t *n)
+{
+	const struct sindex *x = &sg->idx[k];
+	*out = NULL;
+	*n = 0;
+	uint64_t a = index_find(sg, k, key);
+	if (a >= x->nkeys)
+		return 0;
+	struct posting po;
+	int rc = index_posting(sg, k, a, &po);
+	if (rc)
+		return rc;
+	const uint8_t *pp = po.p;
+	size_t plen = po.len;
+	uint32_t count = po.count;
 	uint32_t *v = malloc(((size_t)count + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	uint32_t m = 0;
-	if (cnt & SEG_POST_BITMAP) {
-		if (plen != ((size_t)sg->nevents + 7) / 8) {
-			free(v);
-			return DH_ECORRUPT;
-		}
+	if (po.bitmap) {
 		for (uint32_t e = lo; e < hi; e++)
 			if (pp[e >> 3] & (1u << (e & 7))) {
 				if (m == count) {
@@ -528,6 +609,15 @@ struct seg_iter {
 	uint32_t cdec;           /* next row of that frame to decode */
 	struct cur ccol[CCOL_N]; /* its column cursors */
 	int64_t cprev;
+	/* Keyed brief lookups decode only the columns a brief event has
+	 * (lean); a scan without a key decodes every one, as its readers may
+	 * use them. */
+	int lean;
+	/* The dictionary ids (+1, 0 none) whose text it->ev holds now, and
+	 * whether that observer and qname match the plan: consecutive rows
+	 * of a lookup mostly repeat them, the qname always for a name. */
+	uint64_t c_obs, c_qn, c_src, c_dst;
+	int c_obs_ok, c_qn_ok;
 	struct ev_event ev;
 	int err;
 };
@@ -595,25 +685,68 @@ static uint64_t addr_hash(const struct dh_addr *a)
 	return store__hash64(k, sizeof(k));
 }
 
-/* Sets up a brief lookup of key through the cluster of index k. */
+/* Finds entry a's first row in a partial cluster: 0 and *first, 1 when
+ * the entry is not in the cluster. */
+static int cluster_pair(const struct seg *sg, const struct cluster *cl, uint64_t a, uint32_t *first)
+{
+	const uint8_t *pairs = sg->map + cl->starts_off;
+	uint32_t lo = 0, hi = cl->npairs;
+	while (lo < hi) {
+		uint32_t m = lo + (hi - lo) / 2;
+		struct cur c;
+		cur_init(&c, pairs + (size_t)m * 8, 8);
+		uint32_t e = cur_u32le(&c);
+		if (e == a) {
+			*first = cur_u32le(&c);
+			return 0;
+		}
+		if (e < a)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return 1;
+}
+
+/*
+ * Sets up a brief lookup of key through the cluster of index k: 0 when
+ * set up (rows [crow, cend) to read), 1 when the key's events are not in
+ * a partial cluster (the caller takes the block path), or a negative code.
+ * Only the rows whose events lie in the window's blocks are read: the
+ * posting list, in the same order as the rows, says which they are.
+ */
 static int cluster_start(struct seg_iter *it, int k, uint64_t key)
 {
 	struct seg *sg = it->sg;
 	const struct cluster *cl = &sg->cl[k];
 	uint64_t a = index_find(sg, k, key);
-	it->ck = k;
 	it->crow = it->cend = 0;
-	if (a >= sg->idx[k].nkeys)
+	if (a >= sg->idx[k].nkeys) {
+		it->ck = k;
 		return 0;
-	struct cur c;
-	cur_init(&c, sg->map + sg->idx[k].off + a * SEG_INDEX_ENTRY + 12, 4);
-	uint32_t cnt = cur_u32le(&c) & ~SEG_POST_BITMAP;
-	cur_init(&c, sg->map + cl->starts_off + a * 4, 4);
-	uint32_t first = cur_u32le(&c);
-	if (c.err || first > cl->nrows || cnt > cl->nrows - first)
+	}
+	uint32_t first;
+	if (cl->partial) {
+		if (cluster_pair(sg, cl, a, &first))
+			return 1;
+	} else {
+		struct cur c;
+		cur_init(&c, sg->map + cl->starts_off + a * 4, 4);
+		first = cur_u32le(&c);
+	}
+	struct posting po;
+	uint32_t below, upto;
+	int rc = index_posting(sg, k, a, &po);
+	if (!rc)
+		rc = posting_rank(sg, &po, it->lo, it->hi, &below, &upto);
+	if (rc)
+		return rc;
+	if (first > cl->nrows || po.count > cl->nrows - first)
 		return DH_ECORRUPT;
-	it->cfirst = it->crow = first;
-	it->cend = first + cnt;
+	it->ck = k;
+	it->cfirst = first;
+	it->crow = first + below;
+	it->cend = first + upto;
 	return 0;
 }
 
@@ -713,6 +846,7 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 		b0++;
 	while (b1 > b0 && sg->blocks[b1 - 1].tmin >= p->until)
 		b1--;
+	it->lean = p->brief;
 	it->lo = b0 * sg->bsize;
 	it->hi = (uint32_t)((uint64_t)b1 * sg->bsize < sg->nevents ? (uint64_t)b1 * sg->bsize
 	                                                           : sg->nevents);
@@ -730,7 +864,9 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 			rc = cluster_start(it, k,
 			                   p->qname ? store__hash64(p->qname, strlen(p->qname))
 			                            : addr_hash(&p->client));
-			goto out;
+			if (rc <= 0)
+				goto out;
+			rc = 0;
 		}
 	}
 	int have = 0;
@@ -747,6 +883,8 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 	if (rc)
 		goto out;
 	it->all = !have;
+	if (it->all)
+		it->lean = 0;
 	it->pos = it->all ? it->lo : 0;
 out:
 	if (rc) {
@@ -799,7 +937,29 @@ static int block_load(struct seg_iter *it, uint32_t b)
 	return 0;
 }
 
-/* Decodes rows up to and including k of the loaded block. */
+/* The columns a lean decode reads: those of a brief event. */
+static int lean_col(int c)
+{
+	switch (c) {
+	case COL_TS:
+	case COL_OBSERVER:
+	case COL_ROLE:
+	case COL_TRANSPORT:
+	case COL_SRC:
+	case COL_DST:
+	case COL_FLAGS:
+	case COL_QNAME:
+	case COL_QTYPE:
+	case COL_QCLASS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Decodes rows up to and including k of the loaded block; a lean decode
+ * leaves the other fields of its rows unset (materialize() does not read
+ * them for a brief event). */
 static int decode_upto(struct seg_iter *it, uint32_t k)
 {
 	struct seg *sg = it->sg;
@@ -825,6 +985,25 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 		r->transport = cur_u8(&col[COL_TRANSPORT]);
 		r->src = (uint32_t)store__cur_varint(&col[COL_SRC]);
 		r->dst = (uint32_t)store__cur_varint(&col[COL_DST]);
+		if (it->lean) {
+			r->flags = cur_u16le(&col[COL_FLAGS]);
+			uint64_t qn = store__cur_varint(&col[COL_QNAME]);
+			r->qname = qn ? (uint32_t)(qn - 1) : STORE_NONE;
+			r->qtype = (uint16_t)store__cur_varint(&col[COL_QTYPE]);
+			r->qclass = (uint16_t)store__cur_varint(&col[COL_QCLASS]);
+			if (r->observer >= nstr || r->src >= naddr || r->dst >= naddr ||
+			    (qn && qn - 1 >= nstr))
+				bad = 1;
+			/* What a brief event from a cluster has too. */
+			r->sport = r->dport = r->id = 0;
+			r->size = 0;
+			r->rtt = -1;
+			r->qd = r->an = r->ns = r->ar = 0;
+			r->rr_dropped = 0;
+			r->edns = 0;
+			r->aset = r->ecs_addr = STORE_NONE;
+			continue;
+		}
 		r->sport = cur_u16le(&col[COL_SPORT]);
 		r->dport = cur_u16le(&col[COL_DPORT]);
 		r->size = (uint32_t)store__cur_varint(&col[COL_SIZE]);
@@ -862,9 +1041,12 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 	}
 	it->prev_ts = prev;
 	it->ndec = k + 1;
-	for (int c = 0; c < COL_N; c++)
+	for (int c = 0; c < COL_N; c++) {
+		if (it->lean && !lean_col(c))
+			continue;
 		if (col[c].err || (it->ndec == it->nev && cur_left(&col[c]) != 0))
 			bad = 1;
+	}
 	return bad ? DH_ECORRUPT : 0;
 }
 
@@ -904,28 +1086,48 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 	if (r->ts < p->since || r->ts >= p->until)
 		return 0;
 	ev->ts_ns = r->ts;
-	if ((rc = get_str(sg, r->observer, &s, &n)))
-		return rc;
-	if (n >= sizeof(ev->observer))
-		return DH_ECORRUPT;
-	if (p->observer && strcmp(p->observer, s) != 0)
-		return 0;
-	memcpy(ev->observer, s, n + 1);
-	m->has_question = r->qname != STORE_NONE;
-	m->qname_len = 0;
-	m->qname[0] = '\0';
-	if (m->has_question) {
-		if ((rc = get_str(sg, r->qname, &s, &n)))
+	if ((uint64_t)r->observer + 1 != it->c_obs) {
+		it->c_obs = 0;
+		if ((rc = get_str(sg, r->observer, &s, &n)))
 			return rc;
-		if (n >= sizeof(m->qname))
+		if (n >= sizeof(ev->observer))
 			return DH_ECORRUPT;
-		memcpy(m->qname, s, n + 1);
-		m->qname_len = (uint16_t)n;
+		memcpy(ev->observer, s, n + 1);
+		it->c_obs = (uint64_t)r->observer + 1;
+		it->c_obs_ok = !p->observer || strcmp(p->observer, s) == 0;
 	}
-	if (p->qname && (!m->has_question || strcmp(p->qname, m->qname) != 0))
+	if (!it->c_obs_ok)
 		return 0;
-	if ((rc = get_addr(sg, r->src, &ev->src)) || (rc = get_addr(sg, r->dst, &ev->dst)))
-		return rc;
+	if ((uint64_t)r->qname + 1 != it->c_qn) {
+		it->c_qn = 0;
+		m->has_question = r->qname != STORE_NONE;
+		m->qname_len = 0;
+		m->qname[0] = '\0';
+		if (m->has_question) {
+			if ((rc = get_str(sg, r->qname, &s, &n)))
+				return rc;
+			if (n >= sizeof(m->qname))
+				return DH_ECORRUPT;
+			memcpy(m->qname, s, n + 1);
+			m->qname_len = (uint16_t)n;
+		}
+		it->c_qn = (uint64_t)r->qname + 1;
+		it->c_qn_ok = !p->qname || (m->has_question && strcmp(p->qname, m->qname) == 0);
+	}
+	if (!it->c_qn_ok)
+		return 0;
+	if ((uint64_t)r->src + 1 != it->c_src) {
+		it->c_src = 0;
+		if ((rc = get_addr(sg, r->src, &ev->src)))
+			return rc;
+		it->c_src = (uint64_t)r->src + 1;
+	}
+	if ((uint64_t)r->dst + 1 != it->c_dst) {
+		it->c_dst = 0;
+		if ((rc = get_addr(sg, r->dst, &ev->dst)))
+			return rc;
+		it->c_dst = (uint64_t)r->dst + 1;
+	}
 	int qr = (r->flags & DNS_FLAG_QR) != 0;
 	const struct dh_addr *client = qr ? &ev->dst : &ev->src;
 	const struct dh_addr *server = qr ? &ev->src : &ev->dst;

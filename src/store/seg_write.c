@@ -222,16 +222,21 @@ struct clsrc {
 	const struct remap *strs, *addrs;
 	int64_t tmin;
 	struct sbuf *meta; /* receives the cluster's footer description */
+	/* Entries with fewer events stay out of the cluster; 0 or 1: every
+	 * entry is in it. */
+	uint32_t min_rows;
 };
 
 /*
  * Writes the cluster of one index: the lookup columns of the events in
  * posting order (list[0..n)), starts[0..nent) the first row of each
  * entry. A lookup of one key then reads its rows from one or two frames
- * instead of one 256-event block per event (doc/store.md).
+ * instead of one 128-event block per event (doc/store.md). With ents,
+ * only the entries ents[0..nent) (index entry numbers, ascending) are in
+ * the cluster, and their (entry, first row) pairs follow the frames.
  */
 static int w_cluster(struct writer *w, const struct clsrc *cs, const uint32_t *list, uint32_t n,
-                     const uint32_t *starts, uint32_t nent)
+                     const uint32_t *starts, const uint32_t *ents, uint32_t nent)
 {
 	int rc = 0;
 	struct sbuf col[CCOL_N], raw = {0}, frames = {0}, st = {0};
@@ -294,12 +299,17 @@ static int w_cluster(struct writer *w, const struct clsrc *cs, const uint32_t *l
 	w->footer = keep;
 	if (rc)
 		goto out;
-	for (uint32_t i = 0; i < nent; i++)
+	for (uint32_t i = 0; i < nent; i++) {
+		if (ents)
+			store__sbuf_u32le(&st, ents[i]);
 		store__sbuf_u32le(&st, starts[i]);
+	}
 	if (st.err || frames.err) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	if (ents)
+		store__sbuf_varint(cs->meta, nent);
 	store__sbuf_varint(cs->meta, w->pos);
 	store__sbuf_varint(cs->meta, n);
 	store__sbuf_varint(cs->meta, SEG_CLUSTER_ROWS);
@@ -319,14 +329,15 @@ out:
 /*
  * Writes one index. keys[e] is the segment key id of event e or
  * STORE_NONE; hashes[k] the hash of key id k. Emits entries then postings
- * (and, with cs, the index's cluster) and describes the index in the
- * footer.
+ * (and, with cs, the index's cluster: of every entry, or with
+ * cs->min_rows of the entries with at least that many events) and
+ * describes the index in the footer.
  */
 static int w_index(struct writer *w, const uint32_t *keys, uint32_t nevents, const uint64_t *hashes,
                    uint32_t nkeys, const struct clsrc *cs)
 {
 	int rc = 0;
-	uint32_t *clist = NULL, *starts = NULL, nlist = 0, nstarts = 0;
+	uint32_t *clist = NULL, *starts = NULL, *cents = NULL, nlist = 0, nstarts = 0;
 	uint32_t *cnt = calloc((size_t)nkeys + 1, sizeof(*cnt));
 	uint32_t *grouped = malloc(((size_t)nevents + 1) * sizeof(*grouped));
 	struct ientry *ent = malloc(((size_t)nkeys + 1) * sizeof(*ent));
@@ -359,13 +370,14 @@ static int w_index(struct writer *w, const uint32_t *keys, uint32_t nevents, con
 	if (cs) {
 		clist = malloc(((size_t)nevents + 1) * sizeof(*clist));
 		starts = malloc(((size_t)nent + 1) * sizeof(*starts));
-		if (!clist || !starts) {
+		cents = malloc(((size_t)nent + 1) * sizeof(*cents));
+		if (!clist || !starts || !cents) {
 			rc = -ENOMEM;
 			goto out;
 		}
 	}
 
-	uint32_t i = 0;
+	uint32_t i = 0, nwritten = 0;
 	while (i < nent) {
 		/* Keys whose hashes collide share one posting list; the reader
 		 * checks every event against the query anyway. */
@@ -394,11 +406,13 @@ static int w_index(struct writer *w, const uint32_t *keys, uint32_t nevents, con
 		store__sbuf_u32le(&entries, (uint32_t)post.len);
 		post_encode(&post, list, total, nevents, &count_field);
 		store__sbuf_u32le(&entries, count_field);
-		if (cs) {
+		if (cs && total >= cs->min_rows) {
+			cents[nstarts] = nwritten;
 			starts[nstarts++] = nlist;
 			memcpy(clist + nlist, list, (size_t)total * sizeof(*clist));
 			nlist += total;
 		}
+		nwritten++;
 		i = j;
 	}
 	if (entries.err || post.err) {
@@ -413,11 +427,13 @@ static int w_index(struct writer *w, const uint32_t *keys, uint32_t nevents, con
 	store__sbuf_varint(&w->footer, off + entries.len);
 	store__sbuf_varint(&w->footer, post.len);
 	rc = w->err;
-	if (!rc && cs)
-		rc = w_cluster(w, cs, clist, nlist, starts, nstarts);
+	if (!rc && cs && nstarts)
+		rc = w_cluster(w, cs, clist, nlist, starts, cs->min_rows > 1 ? cents : NULL,
+		               nstarts);
 out:
 	free(clist);
 	free(starts);
+	free(cents);
 	free(cnt);
 	free(grouped);
 	free(ent);
@@ -490,7 +506,7 @@ int store__seg_write(const char *path, const struct srow *rows, const uint32_t *
 	struct writer w = {.fd = -1};
 	struct remap strs = {0}, addrs = {0}, asets = {0};
 	struct sbuf col[COL_N];
-	struct sbuf raw = {0}, tabmeta = {0}, aset_items = {0}, clmeta = {0};
+	struct sbuf raw = {0}, tabmeta = {0}, aset_items = {0}, clmeta = {0}, clmeta_name = {0};
 	uint64_t *aset_off = NULL, *hashes = NULL;
 	uint32_t *keys[SEG_NIDX] = {NULL, NULL, NULL};
 	memset(col, 0, sizeof(col));
@@ -648,24 +664,36 @@ int store__seg_write(const char *path, const struct srow *rows, const uint32_t *
 	}
 	for (uint32_t i = 0; i < strs.n; i++)
 		hashes[i] = d->str.hash[strs.used[i]];
-	/* Only the client index has a cluster: a name cluster would cost
-	 * another 7.3 bytes per event and break the 40-byte budget, while
-	 * a name's hits are few enough to read from the blocks
-	 * (doc/store.md). */
-	struct clsrc cs_client = {rows, order, &strs, &addrs, tmin, &clmeta};
-	if ((rc = w_index(&w, keys[SEG_IDX_NAME], (uint32_t)n, hashes, strs.n, NULL)))
+	/* The client index has a cluster of every entry. The name index has
+	 * one of its popular names only: a cluster of every name would cost
+	 * another 7.3 bytes per event and break the 40-byte budget, while a
+	 * rare name's hits are few enough to read from the blocks; a popular
+	 * name's hits fall into nearly every block of a window, which made
+	 * the tail of traceback's lookups (doc/store.md). */
+	struct clsrc cs_client = {rows, order, &strs, &addrs, tmin, &clmeta, 0};
+	struct clsrc cs_name = {
+	    rows, order, &strs, &addrs, tmin, &clmeta_name, SEG_NAME_CLUSTER_MIN};
+	if (n / SEG_NAME_CLUSTER_SHARE > SEG_NAME_CLUSTER_MIN)
+		cs_name.min_rows = (uint32_t)(n / SEG_NAME_CLUSTER_SHARE);
+	if ((rc = w_index(&w, keys[SEG_IDX_NAME], (uint32_t)n, hashes, strs.n, &cs_name)))
 		goto out;
 	for (uint32_t i = 0; i < addrs.n; i++)
 		hashes[i] = d->addr.hash[addrs.used[i]];
 	if ((rc = w_index(&w, keys[SEG_IDX_CLIENT], (uint32_t)n, hashes, addrs.n, &cs_client)) ||
 	    (rc = w_index(&w, keys[SEG_IDX_SERVER], (uint32_t)n, hashes, addrs.n, NULL)))
 		goto out;
-	/* Version 3: per index, whether it has a cluster, and its
-	 * description. */
+	/* Per index, whether it has a cluster (1: of every entry, 2: of some,
+	 * version 4), and its description. */
 	for (int k = 0; k < SEG_NIDX; k++) {
-		store__sbuf_varint(&w.footer, k == SEG_IDX_CLIENT);
-		if (k == SEG_IDX_CLIENT)
-			store__sbuf_put(&w.footer, clmeta.p, clmeta.len);
+		const struct sbuf *m = k == SEG_IDX_CLIENT ? &clmeta
+		                       : k == SEG_IDX_NAME ? &clmeta_name
+		                                           : NULL;
+		unsigned present = !m || !m->len ? 0 : k == SEG_IDX_NAME ? 2 : 1;
+		store__sbuf_varint(&w.footer, present);
+		if (present)
+			store__sbuf_put(&w.footer, m->p, m->len);
+		if (m && m->err)
+			w.footer.err = m->err;
 	}
 
 	if (w.footer.err) {
@@ -709,6 +737,7 @@ out:
 	store__sbuf_release(&tabmeta);
 	store__sbuf_release(&aset_items);
 	store__sbuf_release(&clmeta);
+	store__sbuf_release(&clmeta_name);
 	free(aset_off);
 	free(hashes);
 	for (int k = 0; k < SEG_NIDX; k++)

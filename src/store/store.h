@@ -135,11 +135,12 @@ int store_export_sqlite(struct store *s, const struct store_query *q, const char
  * Like store_query_run(), for lookups that need only the fields traceback
  * asks about: every event carries ts_ns, observer, role, transport, src,
  * dst, the message's flags, has_question, qname, qtype and qclass, and no
- * records (rr_count 0) and no ECS data. Other fields may be empty (size 0,
- * rtt_ns -1, counts and EDNS zero): when q names a client and no qname or
- * server, the events come from the segment's client cluster, where one
- * client's events sit together, instead of one block per event
- * (doc/store.md). Returns as store_query_run().
+ * records (rr_count 0) and no ECS data. Other fields are empty (size 0,
+ * rtt_ns -1, ports, id, counts and EDNS zero) when q names a key (a
+ * client, a qname or a server): one client's or one popular name's events
+ * then come from the segment's cluster, where they sit together, instead
+ * of one block per event (doc/store.md). Only a query without a key still
+ * fills every field but the records. Returns as store_query_run().
  */
 int store_query_brief(struct store *s, const struct store_query *q,
                       int (*cb)(void *ctx, const struct ev_event *ev), void *ctx);

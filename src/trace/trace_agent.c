@@ -653,15 +653,32 @@ struct cc_name {
 	int last_bot;     /* index of the last bot counted, to count each once */
 };
 
+/* Names a C&C lookback keeps, and the slots of their hash index (twice
+ * as many, a power of two). */
+#define CC_SCAN_MAX   4096
+#define CC_SCAN_SLOTS 8192
+
 struct cc_scan {
 	const struct trace_agent *ag;
 	const char *traced;
 	struct cc_name *names;
 	size_t n, cap;
+	/* Owned; CC_SCAN_SLOTS entries of index + 1 into names, 0 empty. The
+	 * bots' hour of queries met each name by a linear search before,
+	 * most of a hop's CPU after the store's own. */
+	uint32_t *slot;
 	int bot;
 	double bot_weight;
 	int err;
 };
+
+static uint64_t name_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
 
 static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 {
@@ -669,17 +686,24 @@ static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 	if (dns_msg_is_response(&ev->msg) || !ev->msg.has_question ||
 	    strcmp(ev->msg.qname, s->traced) == 0 || ev->msg.qname_len >= TRACE_NAME_MAX)
 		return 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->names[i].name, ev->msg.qname) == 0) {
-			s->names[i].queries++;
-			if (s->names[i].last_bot != s->bot) {
-				s->names[i].bots++;
-				s->names[i].weight += s->bot_weight;
-				s->names[i].last_bot = s->bot;
-			}
-			return 0;
+	if (!s->slot && !(s->slot = calloc(CC_SCAN_SLOTS, sizeof(*s->slot)))) {
+		s->err = -ENOMEM;
+		return 1;
+	}
+	size_t j = name_hash(ev->msg.qname, ev->msg.qname_len) & (CC_SCAN_SLOTS - 1);
+	for (; s->slot[j]; j = (j + 1) & (CC_SCAN_SLOTS - 1)) {
+		struct cc_name *c = &s->names[s->slot[j] - 1];
+		if (strcmp(c->name, ev->msg.qname) != 0)
+			continue;
+		c->queries++;
+		if (c->last_bot != s->bot) {
+			c->bots++;
+			c->weight += s->bot_weight;
+			c->last_bot = s->bot;
 		}
-	if (s->n >= 4096)
+		return 0;
+	}
+	if (s->n >= CC_SCAN_MAX)
 		return 0;
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 64;
@@ -698,6 +722,7 @@ static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 	c->queries = 1;
 	c->weight = s->bot_weight;
 	c->last_bot = s->bot;
+	s->slot[j] = (uint32_t)s->n;
 	return 0;
 }
 
@@ -838,6 +863,7 @@ static int cc_lookback(struct trace_agent *ag, const struct trace_request *r, co
 out:
 	aset_release(&bots);
 	free(s.names);
+	free(s.slot);
 	return rc;
 }
 

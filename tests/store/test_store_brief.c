@@ -127,7 +127,10 @@ static void fill(struct store *s)
 		struct ev_event ev;
 		int c = i % 3 == 0 ? 0 : 1 + (i / 3) % 2;
 		int64_t ts = T0 + (int64_t)i * (HOUR / (2 * HEAVY)) + (i % 5 == 0 ? -7 : 0);
-		th_event(&ev, ts, names[(i / 2) % 4], clients[c], "198.51.100.53", i % 2);
+		/* A rare name among the four popular ones: its events stay
+		 * out of the name cluster and come from the blocks. */
+		th_event(&ev, ts, (i / 2) % 211 == 5 ? "rare.example." : names[(i / 2) % 4],
+		         clients[c], "198.51.100.53", i % 2);
 		ev.msg.qtype = (uint16_t)(i % 7 == 0 ? DNS_T_AAAA : DNS_T_A);
 		snprintf(ev.observer, sizeof(ev.observer), "%s", i % 4 ? "obs-a" : "obs-b");
 		if (i % 2)
@@ -212,6 +215,21 @@ static void test_same_as_full(void **state)
 	memset(&q.client, 0, sizeof(q.client));
 	compare(f, &q);
 	assert_true(f->full->n > 0);
+	/* Popular names come from the name cluster, rare ones from the
+	 * blocks; both over windows that cut segments and frames. */
+	const char *const some[] = {"b.example.", "rare.example."};
+	for (size_t k = 0; k < 2; k++) {
+		q.qname = some[k];
+		for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+			q.since_ns = edges[i][0];
+			q.until_ns = edges[i][1];
+			compare(f, &q);
+		}
+		q.since_ns = INT64_MIN;
+		q.until_ns = INT64_MAX;
+		compare(f, &q);
+		assert_true(f->full->n > 0);
+	}
 	q.qname = NULL;
 	q.server = th_addr("198.51.100.53");
 	q.limit = 10;
