@@ -23,7 +23,7 @@ int detect__ss_init(struct detect_ss *ss, uint32_t cap, size_t payload_size)
 	ss->cap = cap;
 	ss->item_size = (sizeof(struct detect_ss_item) + payload_size + 7) & ~(size_t)7;
 	ss->items = calloc(cap, ss->item_size);
-	ss->heap = calloc(cap, sizeof(uint32_t));
+	ss->heap = calloc(cap, sizeof(*ss->heap));
 	ss->pos = calloc(cap, sizeof(uint32_t));
 	ss->index = calloc(slots, sizeof(uint32_t));
 	ss->mask = slots - 1;
@@ -89,43 +89,48 @@ static void index_remove(struct detect_ss *ss, uint32_t *slot)
 	ss->index[i] = 0;
 }
 
-static void heap_swap(struct detect_ss *ss, uint32_t a, uint32_t b)
-{
-	uint32_t x = ss->heap[a], y = ss->heap[b];
-
-	ss->heap[a] = y;
-	ss->heap[b] = x;
-	ss->pos[y] = a;
-	ss->pos[x] = b;
-}
-
-/* The item at heap index h grew: move it down. */
+/* The item at heap index h grew: move it down. A hole moves instead of
+ * the item, which gives the same order as swapping at every step with
+ * half the stores. Ties stay where they are, so the item given up when
+ * the table is full is the same as before the counts sat in the heap. */
 static void sift_down(struct detect_ss *ss, uint32_t h)
 {
+	struct detect_ss_heap x = ss->heap[h];
+	uint32_t n = ss->n;
+
 	for (;;) {
 		uint32_t l = 2 * h + 1, r = l + 1, m = h;
-		if (l < ss->n &&
-		    detect__ss_at(ss, ss->heap[l])->count < detect__ss_at(ss, ss->heap[m])->count)
+		uint64_t mc = x.count;
+		if (l < n && ss->heap[l].count < mc) {
 			m = l;
-		if (r < ss->n &&
-		    detect__ss_at(ss, ss->heap[r])->count < detect__ss_at(ss, ss->heap[m])->count)
+			mc = ss->heap[l].count;
+		}
+		if (r < n && ss->heap[r].count < mc)
 			m = r;
 		if (m == h)
-			return;
-		heap_swap(ss, h, m);
+			break;
+		ss->heap[h] = ss->heap[m];
+		ss->pos[ss->heap[h].item] = h;
 		h = m;
 	}
+	ss->heap[h] = x;
+	ss->pos[x.item] = h;
 }
 
 static void sift_up(struct detect_ss *ss, uint32_t h)
 {
+	struct detect_ss_heap x = ss->heap[h];
+
 	while (h > 0) {
 		uint32_t p = (h - 1) / 2;
-		if (detect__ss_at(ss, ss->heap[p])->count <= detect__ss_at(ss, ss->heap[h])->count)
-			return;
-		heap_swap(ss, h, p);
+		if (ss->heap[p].count <= x.count)
+			break;
+		ss->heap[h] = ss->heap[p];
+		ss->pos[ss->heap[h].item] = h;
 		h = p;
 	}
+	ss->heap[h] = x;
+	ss->pos[x.item] = h;
 }
 
 static void set_key(struct detect_ss_item *it, uint64_t h, const void *key, size_t len)
@@ -161,7 +166,11 @@ struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, s
 		i = *slot - 1;
 		it = detect__ss_at(ss, i);
 		it->count += inc;
-		sift_down(ss, ss->pos[i]);
+		if (inc) {
+			uint32_t hp = ss->pos[i];
+			ss->heap[hp].count += inc;
+			sift_down(ss, hp);
+		}
 		return it;
 	}
 	*created = 1;
@@ -171,14 +180,15 @@ struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, s
 		memset(it, 0, ss->item_size);
 		set_key(it, h, key, len);
 		it->count = inc;
-		ss->heap[ss->n - 1] = i;
+		ss->heap[ss->n - 1].count = inc;
+		ss->heap[ss->n - 1].item = i;
 		ss->pos[i] = ss->n - 1;
 		*slot = i + 1;
 		sift_up(ss, ss->n - 1);
 		return it;
 	}
 	/* Full: the smallest estimate gives its place (Space-Saving). */
-	i = ss->heap[0];
+	i = ss->heap[0].item;
 	it = detect__ss_at(ss, i);
 	index_remove(ss, slot_of(ss, it->hash, it->key, it->keylen));
 	uint64_t min = it->count;
@@ -186,6 +196,7 @@ struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, s
 	set_key(it, h, key, len);
 	it->err = min;
 	it->count = min + inc;
+	ss->heap[0].count = min + inc;
 	/* The removal may have moved slots: look the new key's slot up again. */
 	*slot_of(ss, h, key, len) = i + 1;
 	sift_down(ss, 0);
