@@ -825,8 +825,17 @@ static void count_point(struct detect *d, const struct detect_obs *obs)
 		 * a value in the table always passes (its estimate never
 		 * exceeds its bucket), so the table's counts stay those of
 		 * Space-Saving, at a fraction of the additions. */
+		/* The name's hash serves the table too, when the name is
+		 * not longer than the table's keys; a longer one is hashed
+		 * as the key it is cut to, so its hash is that of a name of
+		 * exactly those octets. */
 		if (bn > detect__ss_floor(&d->top_names))
-			detect__ss_add(&d->top_names, obs->name, obs->name_len, 1, &cr);
+			detect__ss_add_h(
+			    &d->top_names, obs->name, obs->name_len,
+			    obs->name_len <= DETECT_SS_KEY - 1
+			        ? obs->name_hash
+			        : dh_hash64(obs->name, DETECT_SS_KEY - 1, DETECT_NAME_SEED),
+			    1, &cr);
 		if (bs > detect__ss_floor(&d->top_srcs))
 			detect__ss_add_h(&d->top_srcs, a, sizeof(*a), ha, 1, &cr);
 	}
@@ -879,7 +888,7 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 	d->last_ts = ev->ts_ns;
 	obs.name = m->qname;
 	obs.name_len = m->qname_len;
-	obs.name_hash = dh_hash64(m->qname, m->qname_len, 3);
+	obs.name_hash = dh_hash64(m->qname, m->qname_len, DETECT_NAME_SEED);
 	obs.qt = detect_qt_of(m->qtype);
 	/* The beacon table and the client tables are bigger than the caches:
 	 * ask for their lines now, use them after the work in between. */

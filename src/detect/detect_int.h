@@ -73,7 +73,11 @@ static inline uint64_t detect__ss_floor(const struct detect_ss *ss)
 	return ss->n < ss->cap ? 0 : ss->heap[0].count;
 }
 /* The hash detect__ss_add() uses, and the same addition with it given
- * (callers that hash the key anyway). */
+ * (callers that hash the key anyway). Any hash serves, as long as a
+ * table is always given the same one for the same key (after the key is
+ * cut to DETECT_SS_KEY - 1 octets): it only places the key in the
+ * index, and detect__ss_find() works only on tables that use
+ * detect__ss_hash(). */
 uint64_t detect__ss_hash(const void *key, size_t len);
 struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, size_t len,
                                         uint64_t h, uint64_t inc, int *created);
@@ -140,6 +144,8 @@ struct detect_win {
 	struct detect_ss clients;
 };
 
+#define DETECT_NAME_SEED 3
+
 /* What the engine worked out about one event, for the detectors. */
 struct detect_obs {
 	const struct ev_event *ev;
@@ -151,7 +157,7 @@ struct detect_obs {
 	unsigned qt;      /* enum detect_qt */
 	const char *name; /* the qname (presentation form, trailing dot) */
 	size_t name_len;
-	uint64_t name_hash;                      /* dh_hash64 of the name */
+	uint64_t name_hash;                      /* dh_hash64 of the name, DETECT_NAME_SEED */
 	uint64_t client_hash;                    /* detect__ss_hash() of the client's address */
 	struct detect_client *c[DETECT_WIN_MAX]; /* the client's entry per window */
 };

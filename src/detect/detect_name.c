@@ -81,10 +81,17 @@ int detect__ip_literal(const char *name, size_t n)
 
 int detect__keyword(const struct detect_config *cfg, const char *name, size_t n)
 {
-	size_t lab = detect__first_label(name, n);
+	size_t lab;
 
+	if (n == 0)
+		return -1;
+	lab = detect__first_label(name, n);
 	for (unsigned k = 0; k < cfg->nkeywords; k++) {
 		const char *w = cfg->keywords[k];
+		/* Most names start with none of the keywords' letters: one
+		 * comparison rejects them before any length is taken. */
+		if (w[0] != name[0])
+			continue;
 		size_t wl = strlen(w);
 		if (wl == 0 || lab < wl || memcmp(name, w, wl) != 0)
 			continue;

@@ -63,8 +63,10 @@ static void headwords(struct detect *d, const char *name, size_t n)
 		h = (h ^ (unsigned char)name[len - 1]) * 1099511628211ull;
 		uint32_t b = ++d->head_bucket[(len - 1) * DETECT_HEAD_BUCKETS +
 		                              (size_t)((h >> 24) % DETECT_HEAD_BUCKETS)];
+		/* The running FNV hash is the key's hash for the table too
+		 * (mixed, since its low bits place the key in the index). */
 		if (b > detect__ss_floor(&d->head[len - 1]))
-			detect__ss_add(&d->head[len - 1], name, len, 1, &created);
+			detect__ss_add_h(&d->head[len - 1], name, len, h ^ (h >> 29), 1, &created);
 	}
 }
 

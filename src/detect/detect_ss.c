@@ -92,9 +92,22 @@ void detect__ss_clear(struct detect_ss *ss)
 	ss->evicted = 0;
 }
 
-static int key_eq(const struct detect_ss_item *it, uint64_t h, const void *key, size_t len)
+static inline int key_eq(const struct detect_ss_item *it, uint64_t h, const void *key, size_t len)
 {
-	return it->hash == h && it->keylen == len && memcmp(it->key, key, len) == 0;
+	if (it->hash != h || it->keylen != len)
+		return 0;
+	/* The keys of the hot tables are addresses (17 octets) and the 1 to
+	 * 5 octet heads of names: compared inline, not through a call. */
+	if (len == sizeof(struct dh_addr))
+		return memcmp(it->key, key, sizeof(struct dh_addr)) == 0;
+	if (len <= 8) {
+		const uint8_t *a = it->key, *b = key;
+		for (size_t i = 0; i < len; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	return memcmp(it->key, key, len) == 0;
 }
 
 static uint32_t *slot_of(const struct detect_ss *ss, uint64_t h, const void *key, size_t len)
