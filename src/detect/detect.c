@@ -852,8 +852,12 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 		d->counters.skipped++;
 		return 0;
 	}
-	memset(&obs, 0, sizeof(obs));
+	/* Every field is set below before it is read; only the entries
+	 * are cleared, and only for events that get that far (half of a
+	 * resolver's events are answers that count for nothing). */
 	obs.ev = ev;
+	obs.query = 0;
+	obs.nxdomain = 0;
 	if (dns_msg_is_response(m)) {
 		/* Whoever answers from port 53 is a server. */
 		if (ev->sport == 53 || ev->role == EV_ROLE_CLIENT_RESPONSE ||
@@ -886,6 +890,7 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 	if (rc)
 		return rc;
 	d->last_ts = ev->ts_ns;
+	memset(obs.c, 0, sizeof(obs.c));
 	obs.name = m->qname;
 	obs.name_len = m->qname_len;
 	obs.name_hash = dh_hash64(m->qname, m->qname_len, DETECT_NAME_SEED);

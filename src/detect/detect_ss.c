@@ -62,7 +62,12 @@ int detect__ss_init(struct detect_ss *ss, uint32_t cap, size_t payload_size)
 	while (slots < cap * 2u)
 		slots <<= 1;
 	ss->cap = cap;
+	/* Items with a payload (clients) are read a few fields at a time
+	 * from a table bigger than the caches: on whole cache lines, each
+	 * touches as few lines as its layout allows. */
 	ss->item_size = (sizeof(struct detect_ss_item) + payload_size + 7) & ~(size_t)7;
+	if (payload_size)
+		ss->item_size = (ss->item_size + 63) & ~(size_t)63;
 	ss->items = detect__big_alloc((size_t)cap * ss->item_size);
 	ss->heap = calloc(cap, sizeof(*ss->heap));
 	ss->pos = calloc(cap, sizeof(uint32_t));
