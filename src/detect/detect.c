@@ -180,6 +180,7 @@ int detect_new(struct detect **out, const struct detect_config *cfg, detect_find
 	if (!d)
 		return -ENOMEM;
 	d->cfg = cfg;
+	d->stats_on = cfg->top_talkers != 0;
 	d->fn = fn;
 	d->fn_ctx = fn_ctx;
 	dh_buf_init(&d->evidence);
@@ -660,6 +661,10 @@ static void close_stats(struct detect *d, const struct detect_win *w)
 	unsigned nb;
 	double sd_floor = 0.05; /* bits: quieter baselines would flag noise */
 
+	if (!d->stats_on) {
+		memset(p, 0, sizeof(*p));
+		return;
+	}
 	p->start_ns = w->start;
 	p->end_ns = w->end;
 	p->distinct_names = detect__bm_estimate(d->names_bm, DETECT_ENT_BUCKETS);
@@ -921,7 +926,8 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 			c->nxdomain++;
 		}
 	}
-	count_point(d, &obs);
+	if (d->stats_on)
+		count_point(d, &obs);
 	for (unsigned i = 0; i < d->ndet; i++) {
 		rc = d->det[i].ops->feed(d->det[i].ctx, &obs);
 		if (rc)

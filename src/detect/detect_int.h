@@ -223,6 +223,12 @@ struct detect {
 	uint64_t kw_count[DETECT_KEYWORDS_MAX];
 	uint8_t kw_len[DETECT_KEYWORDS_MAX];
 
+	/* cfg->top_talkers: the statistics are kept. A run that prints
+	 * only findings skips them: they were a sixth of detect --store's
+	 * CPU (the entropy buckets, the top names and sources, five
+	 * head-word tables per A query), and no finding depends on them. */
+	int stats_on;
+
 	struct detect_counters counters;
 	struct dh_buf evidence; /* the finding being raised */
 	struct dh_buf scratch;

@@ -83,7 +83,8 @@ static int s_feed(void *ctx, const struct detect_obs *obs)
 		rc = detect__count(d, obs, DETECT_K_SPAM_MX, NULL, 1, obs->name, obs->name_len);
 	if (rc == 0 && obs->qt == DETECT_QT_A) {
 		int kw = detect__keyword(cfg, obs->name, obs->name_len);
-		headwords(d, obs->name, obs->name_len);
+		if (d->stats_on)
+			headwords(d, obs->name, obs->name_len);
 		if (kw >= 0) {
 			for (unsigned i = 0; i < d->nwin; i++)
 				if (obs->c[i])
