@@ -279,6 +279,15 @@ void detect_counters(const struct detect *d, struct detect_counters *out)
 
 /* ---- Servers ---- */
 
+/* dh_addr_equal() inline, with lengths the compiler knows: every answer
+ * compares its server with the last one marked. */
+static inline int addr_eq(const struct dh_addr *x, const struct dh_addr *y)
+{
+	if (x->family != y->family)
+		return 0;
+	return x->family == DH_AF_INET ? memcmp(x->a, y->a, 4) == 0 : memcmp(x->a, y->a, 16) == 0;
+}
+
 int detect__is_server(const struct detect *d, const struct dh_addr *addr, uint64_t h)
 {
 	if (d->cfg->servers && dh_allow_addr(d->cfg->servers, addr))
@@ -290,7 +299,7 @@ int detect__is_server(const struct detect *d, const struct dh_addr *addr, uint64
 		unsigned s = (unsigned)((h + i) % DETECT_SERVERS_MAX);
 		if (!d->server_used[s])
 			return 0;
-		if (dh_addr_equal(&d->servers[s], addr))
+		if (addr_eq(&d->servers[s], addr))
 			return 1;
 	}
 	return 0;
@@ -301,7 +310,7 @@ static void mark_server(struct detect *d, const struct dh_addr *addr)
 	uint64_t h;
 
 	/* Answers come mostly from one resolver: skip the hash. */
-	if (d->nservers && dh_addr_equal(addr, &d->last_server))
+	if (d->nservers && addr_eq(addr, &d->last_server))
 		return;
 	d->last_server = *addr;
 	h = detect__ss_hash(addr, sizeof(*addr));
@@ -318,7 +327,7 @@ static void mark_server(struct detect *d, const struct dh_addr *addr)
 			d->nservers++;
 			return;
 		}
-		if (dh_addr_equal(&d->servers[s], addr))
+		if (addr_eq(&d->servers[s], addr))
 			return;
 	}
 }
