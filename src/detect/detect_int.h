@@ -53,7 +53,8 @@ struct detect_ss {
 	struct detect_ss_heap *heap; /* owned */
 	uint32_t *pos;               /* item number -> heap index; owned */
 	uint32_t *index;             /* hash slots holding item number + 1, 0 empty; owned */
-	uint32_t mask;               /* index slots - 1 */
+	uint32_t mask;               /* index slots in use - 1 */
+	uint32_t max_slots;          /* index slots allocated: twice cap, a power of 2 */
 	uint64_t total;              /* sum of the increments */
 	uint64_t evicted;
 };

@@ -93,17 +93,18 @@ static void answer(struct detect *d, struct ev_event *ev, int64_t ts, const char
 
 /* ---- Space-Saving ---- */
 
-static void ss_bounds_hold(void **state)
+/* Space-Saving's bounds with cap entries; 1,500 makes the index grow
+ * from its first 1,024 slots while the table fills. */
+static void ss_bounds_with(uint32_t cap)
 {
 	struct detect_ss ss;
-	enum { KEYS = 2000, N = 200000, CAP = 64 };
+	enum { KEYS = 2000, N = 200000 };
 	uint32_t *truth = calloc(KEYS, sizeof(uint32_t));
 	uint64_t x = 88172645463325252ull;
 	int created;
 
-	(void)state;
 	assert_non_null(truth);
-	assert_int_equal(detect__ss_init(&ss, CAP, 0), 0);
+	assert_int_equal(detect__ss_init(&ss, cap, 0), 0);
 	for (unsigned i = 0; i < N; i++) {
 		/* Skewed keys: a few heavy ones and a long tail. */
 		x ^= x << 13;
@@ -114,16 +115,17 @@ static void ss_bounds_hold(void **state)
 		truth[k]++;
 		detect__ss_add(&ss, &k, sizeof(k), 1, &created);
 	}
-	assert_true(ss.n == CAP);
+	assert_true(ss.n == cap);
 	assert_true(ss.evicted > 0);
+	assert_true((uint64_t)ss.mask + 1 >= 2 * (uint64_t)ss.n); /* at most half full */
 	for (uint32_t k = 0; k < KEYS; k++) {
 		struct detect_ss_item *it = detect__ss_find(&ss, &k, sizeof(k));
-		if (truth[k] > N / CAP)
+		if (truth[k] > N / cap)
 			assert_non_null(it); /* every heavy hitter is kept */
 		if (it) {
 			assert_true(it->count >= truth[k]);
 			assert_true(it->count - it->err <= truth[k]);
-			assert_true(it->err <= N / CAP);
+			assert_true(it->err <= N / cap);
 		}
 	}
 	uint32_t top[8];
@@ -135,6 +137,13 @@ static void ss_bounds_hold(void **state)
 	assert_null(detect__ss_find(&ss, &top[0], 4));
 	detect__ss_release(&ss);
 	free(truth);
+}
+
+static void ss_bounds_hold(void **state)
+{
+	(void)state;
+	ss_bounds_with(64);
+	ss_bounds_with(1500);
 }
 
 /* ---- name rules ---- */
