@@ -916,8 +916,7 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 			d->det[i].ops->prefetch(d->det[i].ctx, &obs);
 	for (unsigned i = 0; i < d->nwin; i++)
 		if (d->win[i].tracked)
-			__builtin_prefetch(
-			    &d->win[i].clients.index[obs.client_hash & d->win[i].clients.mask]);
+			detect__ss_prefetch(&d->win[i].clients, obs.client_hash);
 	obs.inside = d->cfg->local ? dh_allow_addr(d->cfg->local, obs.client) : 1;
 	obs.name_allowed = d->cfg->allow ? dh_allow_name(d->cfg->allow, m->qname, m->qname_len) : 0;
 	for (unsigned i = 0; i < d->nwin; i++) {

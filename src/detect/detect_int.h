@@ -82,6 +82,22 @@ static inline uint64_t detect__ss_floor(const struct detect_ss *ss)
 uint64_t detect__ss_hash(const void *key, size_t len);
 struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, size_t len,
                                         uint64_t h, uint64_t inc, int *created);
+/* Asks for the lines a lookup of the key hashed to h will read: its
+ * index slot, and the first four lines of the item in that slot (the
+ * key's own, unless a collision displaced it). The index is small
+ * enough to be in cache, so the item's lines are asked for at once. */
+static inline void detect__ss_prefetch(const struct detect_ss *ss, uint64_t h)
+{
+	uint32_t v = ss->index[(uint32_t)h & ss->mask];
+
+	if (v) {
+		const uint8_t *p = ss->items + (size_t)(v - 1) * ss->item_size;
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + 64);
+		__builtin_prefetch(p + 128);
+		__builtin_prefetch(p + 192);
+	}
+}
 /* The item of key, or NULL. */
 struct detect_ss_item *detect__ss_find(const struct detect_ss *ss, const void *key, size_t len);
 static inline void *detect__ss_payload(struct detect_ss_item *it)
