@@ -180,6 +180,7 @@ int detect_new(struct detect **out, const struct detect_config *cfg, detect_find
 	if (!d)
 		return -ENOMEM;
 	d->cfg = cfg;
+	d->stats_on = cfg->top_talkers != 0;
 	d->fn = fn;
 	d->fn_ctx = fn_ctx;
 	dh_buf_init(&d->evidence);
@@ -278,6 +279,15 @@ void detect_counters(const struct detect *d, struct detect_counters *out)
 
 /* ---- Servers ---- */
 
+/* dh_addr_equal() inline, with lengths the compiler knows: every answer
+ * compares its server with the last one marked. */
+static inline int addr_eq(const struct dh_addr *x, const struct dh_addr *y)
+{
+	if (x->family != y->family)
+		return 0;
+	return x->family == DH_AF_INET ? memcmp(x->a, y->a, 4) == 0 : memcmp(x->a, y->a, 16) == 0;
+}
+
 int detect__is_server(const struct detect *d, const struct dh_addr *addr, uint64_t h)
 {
 	if (d->cfg->servers && dh_allow_addr(d->cfg->servers, addr))
@@ -289,7 +299,7 @@ int detect__is_server(const struct detect *d, const struct dh_addr *addr, uint64
 		unsigned s = (unsigned)((h + i) % DETECT_SERVERS_MAX);
 		if (!d->server_used[s])
 			return 0;
-		if (dh_addr_equal(&d->servers[s], addr))
+		if (addr_eq(&d->servers[s], addr))
 			return 1;
 	}
 	return 0;
@@ -300,7 +310,7 @@ static void mark_server(struct detect *d, const struct dh_addr *addr)
 	uint64_t h;
 
 	/* Answers come mostly from one resolver: skip the hash. */
-	if (d->nservers && dh_addr_equal(addr, &d->last_server))
+	if (d->nservers && addr_eq(addr, &d->last_server))
 		return;
 	d->last_server = *addr;
 	h = detect__ss_hash(addr, sizeof(*addr));
@@ -317,7 +327,7 @@ static void mark_server(struct detect *d, const struct dh_addr *addr)
 			d->nservers++;
 			return;
 		}
-		if (dh_addr_equal(&d->servers[s], addr))
+		if (addr_eq(&d->servers[s], addr))
 			return;
 	}
 }
@@ -660,6 +670,10 @@ static void close_stats(struct detect *d, const struct detect_win *w)
 	unsigned nb;
 	double sd_floor = 0.05; /* bits: quieter baselines would flag noise */
 
+	if (!d->stats_on) {
+		memset(p, 0, sizeof(*p));
+		return;
+	}
 	p->start_ns = w->start;
 	p->end_ns = w->end;
 	p->distinct_names = detect__bm_estimate(d->names_bm, DETECT_ENT_BUCKETS);
@@ -825,8 +839,17 @@ static void count_point(struct detect *d, const struct detect_obs *obs)
 		 * a value in the table always passes (its estimate never
 		 * exceeds its bucket), so the table's counts stay those of
 		 * Space-Saving, at a fraction of the additions. */
+		/* The name's hash serves the table too, when the name is
+		 * not longer than the table's keys; a longer one is hashed
+		 * as the key it is cut to, so its hash is that of a name of
+		 * exactly those octets. */
 		if (bn > detect__ss_floor(&d->top_names))
-			detect__ss_add(&d->top_names, obs->name, obs->name_len, 1, &cr);
+			detect__ss_add_h(
+			    &d->top_names, obs->name, obs->name_len,
+			    obs->name_len <= DETECT_SS_KEY - 1
+			        ? obs->name_hash
+			        : dh_hash64(obs->name, DETECT_SS_KEY - 1, DETECT_NAME_SEED),
+			    1, &cr);
 		if (bs > detect__ss_floor(&d->top_srcs))
 			detect__ss_add_h(&d->top_srcs, a, sizeof(*a), ha, 1, &cr);
 	}
@@ -843,8 +866,12 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 		d->counters.skipped++;
 		return 0;
 	}
-	memset(&obs, 0, sizeof(obs));
+	/* Every field is set below before it is read; only the entries
+	 * are cleared, and only for events that get that far (half of a
+	 * resolver's events are answers that count for nothing). */
 	obs.ev = ev;
+	obs.query = 0;
+	obs.nxdomain = 0;
 	if (dns_msg_is_response(m)) {
 		/* Whoever answers from port 53 is a server. */
 		if (ev->sport == 53 || ev->role == EV_ROLE_CLIENT_RESPONSE ||
@@ -877,9 +904,10 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 	if (rc)
 		return rc;
 	d->last_ts = ev->ts_ns;
+	memset(obs.c, 0, sizeof(obs.c));
 	obs.name = m->qname;
 	obs.name_len = m->qname_len;
-	obs.name_hash = dh_hash64(m->qname, m->qname_len, 3);
+	obs.name_hash = dh_hash64(m->qname, m->qname_len, DETECT_NAME_SEED);
 	obs.qt = detect_qt_of(m->qtype);
 	/* The beacon table and the client tables are bigger than the caches:
 	 * ask for their lines now, use them after the work in between. */
@@ -888,8 +916,7 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 			d->det[i].ops->prefetch(d->det[i].ctx, &obs);
 	for (unsigned i = 0; i < d->nwin; i++)
 		if (d->win[i].tracked)
-			__builtin_prefetch(
-			    &d->win[i].clients.index[obs.client_hash & d->win[i].clients.mask]);
+			detect__ss_prefetch(&d->win[i].clients, obs.client_hash);
 	obs.inside = d->cfg->local ? dh_allow_addr(d->cfg->local, obs.client) : 1;
 	obs.name_allowed = d->cfg->allow ? dh_allow_name(d->cfg->allow, m->qname, m->qname_len) : 0;
 	for (unsigned i = 0; i < d->nwin; i++) {
@@ -907,7 +934,8 @@ int detect_feed(struct detect *d, const struct ev_event *ev)
 			c->nxdomain++;
 		}
 	}
-	count_point(d, &obs);
+	if (d->stats_on)
+		count_point(d, &obs);
 	for (unsigned i = 0; i < d->ndet; i++) {
 		rc = d->det[i].ops->feed(d->det[i].ctx, &obs);
 		if (rc)

@@ -85,10 +85,14 @@ struct detect_kind_config {
 
 struct detect_config {
 	struct detect_kind_config kind[DETECT_K_COUNT];
-	int64_t stats_window_ns;  /* the statistics' window (series, top talkers, entropy) */
-	uint32_t max_clients;     /* Space-Saving capacity of each window's client table */
-	uint32_t beacon_slots;    /* (client, name) pairs the beacon detector tracks */
-	int top_talkers;          /* keep the run-wide client table of detect_top() (default 1) */
+	int64_t stats_window_ns; /* the statistics' window (series, top talkers, entropy) */
+	uint32_t max_clients;    /* Space-Saving capacity of each window's client table */
+	uint32_t beacon_slots;   /* (client, name) pairs the beacon detector tracks */
+	/* Keep what only `top` and the report read (default 1): the run-wide
+	 * client table of detect_top() and the statistics of detect_stats.h
+	 * (series, peaks, head words). 0: findings only, as `detect` wants;
+	 * the read API then returns no points, peaks or head words. */
+	int top_talkers;
 	struct dh_allow *allow;   /* global allow-list; owned */
 	struct dh_allow *local;   /* inside networks; NULL = every client is inside; owned */
 	struct dh_allow *servers; /* resolvers and other servers: never a finding's host; owned */

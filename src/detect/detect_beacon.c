@@ -57,7 +57,7 @@ static int b_init(void **ctx, struct detect *d)
 		return -ENOMEM;
 	while (n < d->cfg->beacon_slots && n < (1u << 30))
 		n <<= 1;
-	b->slots = calloc(n, sizeof(struct pair));
+	b->slots = detect__big_alloc((size_t)n * sizeof(struct pair));
 	if (!b->slots) {
 		free(b);
 		return -ENOMEM;
@@ -74,7 +74,7 @@ static void b_free(void *ctx)
 
 	if (!b)
 		return;
-	free(b->slots);
+	detect__big_free(b->slots, ((size_t)b->mask + 1) * sizeof(struct pair));
 	free(b);
 }
 

@@ -38,15 +38,24 @@ struct detect_ss_item {
 	/* payload follows, aligned to 8 */
 };
 
+struct detect_ss_heap {
+	uint64_t count; /* the item's count, kept equal to it */
+	uint32_t item;
+};
+
 struct detect_ss {
 	uint32_t cap, n;
 	size_t item_size; /* header plus payload, multiple of 8 */
 	uint8_t *items;   /* cap items; owned */
-	uint32_t *heap;   /* item numbers, min-heap on count; owned */
-	uint32_t *pos;    /* item number -> heap index; owned */
-	uint32_t *index;  /* hash slots holding item number + 1, 0 empty; owned */
-	uint32_t mask;    /* index slots - 1 */
-	uint64_t total;   /* sum of the increments */
+	/* The min-heap on count holds each item's estimate beside its
+	 * number, so sifting compares within this array instead of loading
+	 * one item (several hundred octets apart) per comparison. */
+	struct detect_ss_heap *heap; /* owned */
+	uint32_t *pos;               /* item number -> heap index; owned */
+	uint32_t *index;             /* hash slots holding item number + 1, 0 empty; owned */
+	uint32_t mask;               /* index slots in use - 1 */
+	uint32_t max_slots;          /* index slots allocated: twice cap, a power of 2 */
+	uint64_t total;              /* sum of the increments */
 	uint64_t evicted;
 };
 
@@ -62,16 +71,33 @@ struct detect_ss_item *detect__ss_add(struct detect_ss *ss, const void *key, siz
  * count cannot exceed it needs no addition (see detect.c, prefilter). */
 static inline uint64_t detect__ss_floor(const struct detect_ss *ss)
 {
-	return ss->n < ss->cap ? 0
-	                       : ((const struct detect_ss_item *)(ss->items + (size_t)ss->heap[0] *
-	                                                                          ss->item_size))
-	                             ->count;
+	return ss->n < ss->cap ? 0 : ss->heap[0].count;
 }
 /* The hash detect__ss_add() uses, and the same addition with it given
- * (callers that hash the key anyway). */
+ * (callers that hash the key anyway). Any hash serves, as long as a
+ * table is always given the same one for the same key (after the key is
+ * cut to DETECT_SS_KEY - 1 octets): it only places the key in the
+ * index, and detect__ss_find() works only on tables that use
+ * detect__ss_hash(). */
 uint64_t detect__ss_hash(const void *key, size_t len);
 struct detect_ss_item *detect__ss_add_h(struct detect_ss *ss, const void *key, size_t len,
                                         uint64_t h, uint64_t inc, int *created);
+/* Asks for the lines a lookup of the key hashed to h will read: its
+ * index slot, and the first four lines of the item in that slot (the
+ * key's own, unless a collision displaced it). The index is small
+ * enough to be in cache, so the item's lines are asked for at once. */
+static inline void detect__ss_prefetch(const struct detect_ss *ss, uint64_t h)
+{
+	uint32_t v = ss->index[(uint32_t)h & ss->mask];
+
+	if (v) {
+		const uint8_t *p = ss->items + (size_t)(v - 1) * ss->item_size;
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + 64);
+		__builtin_prefetch(p + 128);
+		__builtin_prefetch(p + 192);
+	}
+}
 /* The item of key, or NULL. */
 struct detect_ss_item *detect__ss_find(const struct detect_ss *ss, const void *key, size_t len);
 static inline void *detect__ss_payload(struct detect_ss_item *it)
@@ -86,27 +112,45 @@ static inline struct detect_ss_item *detect__ss_at(const struct detect_ss *ss, u
  * how many. */
 size_t detect__ss_top(const struct detect_ss *ss, uint32_t *out, size_t max);
 
+/*
+ * Zeroed memory for a table probed at random (client items and index,
+ * beacon pairs): past a few MB each probe would also miss the TLB, so
+ * such tables are asked to be backed by 2 MB pages (transparent huge
+ * pages in "madvise" mode; nshist's check does the same). Pages are
+ * still faulted in as they are first touched, so a table bigger than
+ * its use costs only what it uses. Returns NULL when out of memory;
+ * free with detect__big_free() and the same size.
+ */
+void *detect__big_alloc(size_t size);
+void detect__big_free(void *p, size_t size);
+
 #define DETECT_SAMPLES    4
 #define DETECT_SAMPLE_LEN 64
 
-/* One client in one window table (the payload of its Space-Saving item). */
+/* One client in one window table (the payload of its Space-Saving item).
+ * Every counted event touches the item's header and the fields up to
+ * names_bm, so they come first: with the item on a 64-octet boundary
+ * they span four cache lines, against five or six when the address and
+ * the cold fields sat between them (the table is bigger than the caches,
+ * so each line is a miss). */
 struct detect_client {
-	struct dh_addr addr;
-	uint8_t inside;
-	uint8_t level[DETECT_K_COUNT]; /* the level already raised per kind */
-	uint8_t nsample;
-	uint8_t sample_kind[DETECT_SAMPLES];
 	uint32_t queries; /* exact since the entry was created */
 	uint32_t qt[DETECT_QT_COUNT];
 	uint32_t nxdomain;
 	uint32_t answers;
 	uint32_t a_keyword, a_ip_literal; /* for top talkers, in every table */
 	uint32_t cnt[DETECT_K_COUNT];     /* each kind's score counter */
-	uint64_t names_bm[4];             /* linear-counting bitmap of names */
-	uint64_t aux_bm[4];               /* the same for a kind's own names (dga, tunnel) */
-	uint64_t gen_bm[4];               /* dga on inputs without answers: generated labels */
-	int64_t first_ns, last_ns;
+	uint8_t level[DETECT_K_COUNT];    /* the level already raised per kind */
+	uint8_t inside;
+	uint8_t nsample;
+	uint8_t sample_kind[DETECT_SAMPLES];
+	int64_t last_ns;
+	uint64_t names_bm[4]; /* linear-counting bitmap of names */
+	int64_t first_ns;
 	double beacon_period_s; /* the period of the beacon behind cnt[BEACON] */
+	uint64_t aux_bm[4];     /* the same for a kind's own names (dga, tunnel) */
+	uint64_t gen_bm[4];     /* dga on inputs without answers: generated labels */
+	struct dh_addr addr;
 	char sample[DETECT_SAMPLES][DETECT_SAMPLE_LEN];
 };
 
@@ -123,6 +167,8 @@ struct detect_win {
 	struct detect_ss clients;
 };
 
+#define DETECT_NAME_SEED 3
+
 /* What the engine worked out about one event, for the detectors. */
 struct detect_obs {
 	const struct ev_event *ev;
@@ -134,7 +180,7 @@ struct detect_obs {
 	unsigned qt;      /* enum detect_qt */
 	const char *name; /* the qname (presentation form, trailing dot) */
 	size_t name_len;
-	uint64_t name_hash;                      /* dh_hash64 of the name */
+	uint64_t name_hash;                      /* dh_hash64 of the name, DETECT_NAME_SEED */
 	uint64_t client_hash;                    /* detect__ss_hash() of the client's address */
 	struct detect_client *c[DETECT_WIN_MAX]; /* the client's entry per window */
 };
@@ -193,6 +239,12 @@ struct detect {
 	uint32_t *head_bucket; /* 5 x DETECT_HEAD_BUCKETS prefilter counts; owned */
 	uint64_t kw_count[DETECT_KEYWORDS_MAX];
 	uint8_t kw_len[DETECT_KEYWORDS_MAX];
+
+	/* cfg->top_talkers: the statistics are kept. A run that prints
+	 * only findings skips them: they were a sixth of detect --store's
+	 * CPU (the entropy buckets, the top names and sources, five
+	 * head-word tables per A query), and no finding depends on them. */
+	int stats_on;
 
 	struct detect_counters counters;
 	struct dh_buf evidence; /* the finding being raised */

@@ -64,8 +64,6 @@ int detect__ip_literal(const char *name, size_t n)
 	/* Seed 001, "Detection of Unusual Traffic of the A RR based DNS
 	 * Query Traffic": "0.0.0.0", "133.9*.**.192" and
 	 * "127.0.0.1.***-u.ac.jp", a literal before the local domain. */
-	if (ends_with(name, n, "in-addr.arpa") || ends_with(name, n, "ip6.arpa"))
-		return 0;
 	for (int k = 0; k < 4; k++) {
 		if (octet_label(name, n, &i) < 0)
 			return 0;
@@ -75,16 +73,27 @@ int detect__ip_literal(const char *name, size_t n)
 			i++;
 		}
 	}
+	/* Checked after the literal, which most names fail at their first
+	 * octet: a reverse name is none. */
+	if (ends_with(name, n, "in-addr.arpa") || ends_with(name, n, "ip6.arpa"))
+		return 0;
 	/* "10.1.2.3" or "10.1.2.3." alone, or with more labels after. */
 	return (i >= n || (i + 1 == n && name[i] == '.')) ? 1 : 2;
 }
 
 int detect__keyword(const struct detect_config *cfg, const char *name, size_t n)
 {
-	size_t lab = detect__first_label(name, n);
+	size_t lab;
 
+	if (n == 0)
+		return -1;
+	lab = detect__first_label(name, n);
 	for (unsigned k = 0; k < cfg->nkeywords; k++) {
 		const char *w = cfg->keywords[k];
+		/* Most names start with none of the keywords' letters: one
+		 * comparison rejects them before any length is taken. */
+		if (w[0] != name[0])
+			continue;
 		size_t wl = strlen(w);
 		if (wl == 0 || lab < wl || memcmp(name, w, wl) != 0)
 			continue;

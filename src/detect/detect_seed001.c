@@ -63,8 +63,10 @@ static void headwords(struct detect *d, const char *name, size_t n)
 		h = (h ^ (unsigned char)name[len - 1]) * 1099511628211ull;
 		uint32_t b = ++d->head_bucket[(len - 1) * DETECT_HEAD_BUCKETS +
 		                              (size_t)((h >> 24) % DETECT_HEAD_BUCKETS)];
+		/* The running FNV hash is the key's hash for the table too
+		 * (mixed, since its low bits place the key in the index). */
 		if (b > detect__ss_floor(&d->head[len - 1]))
-			detect__ss_add(&d->head[len - 1], name, len, 1, &created);
+			detect__ss_add_h(&d->head[len - 1], name, len, h ^ (h >> 29), 1, &created);
 	}
 }
 
@@ -81,7 +83,8 @@ static int s_feed(void *ctx, const struct detect_obs *obs)
 		rc = detect__count(d, obs, DETECT_K_SPAM_MX, NULL, 1, obs->name, obs->name_len);
 	if (rc == 0 && obs->qt == DETECT_QT_A) {
 		int kw = detect__keyword(cfg, obs->name, obs->name_len);
-		headwords(d, obs->name, obs->name_len);
+		if (d->stats_on)
+			headwords(d, obs->name, obs->name_len);
 		if (kw >= 0) {
 			for (unsigned i = 0; i < d->nwin; i++)
 				if (obs->c[i])

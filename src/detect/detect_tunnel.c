@@ -45,7 +45,10 @@ static int t_feed(void *ctx, const struct detect_obs *obs)
 
 	if (!obs->query || obs->name_allowed || wi < 0)
 		return 0;
-	hit = detect__longest_label(obs->name, obs->name_len) >= cfg->tunnel_label;
+	/* No label is longer than its name: most names are shorter than
+	 * the threshold and need no scan. */
+	hit = obs->name_len >= cfg->tunnel_label &&
+	      detect__longest_label(obs->name, obs->name_len) >= cfg->tunnel_label;
 	if (!hit && obs->name_len > 100) {
 		size_t fl = detect__first_label(obs->name, obs->name_len);
 		hit = fl >= 16 && detect__text_entropy(obs->name, fl) >= 4.0;

@@ -93,17 +93,18 @@ static void answer(struct detect *d, struct ev_event *ev, int64_t ts, const char
 
 /* ---- Space-Saving ---- */
 
-static void ss_bounds_hold(void **state)
+/* Space-Saving's bounds with cap entries; 1,500 makes the index grow
+ * from its first 1,024 slots while the table fills. */
+static void ss_bounds_with(uint32_t cap)
 {
 	struct detect_ss ss;
-	enum { KEYS = 2000, N = 200000, CAP = 64 };
+	enum { KEYS = 2000, N = 200000 };
 	uint32_t *truth = calloc(KEYS, sizeof(uint32_t));
 	uint64_t x = 88172645463325252ull;
 	int created;
 
-	(void)state;
 	assert_non_null(truth);
-	assert_int_equal(detect__ss_init(&ss, CAP, 0), 0);
+	assert_int_equal(detect__ss_init(&ss, cap, 0), 0);
 	for (unsigned i = 0; i < N; i++) {
 		/* Skewed keys: a few heavy ones and a long tail. */
 		x ^= x << 13;
@@ -114,16 +115,17 @@ static void ss_bounds_hold(void **state)
 		truth[k]++;
 		detect__ss_add(&ss, &k, sizeof(k), 1, &created);
 	}
-	assert_true(ss.n == CAP);
+	assert_true(ss.n == cap);
 	assert_true(ss.evicted > 0);
+	assert_true((uint64_t)ss.mask + 1 >= 2 * (uint64_t)ss.n); /* at most half full */
 	for (uint32_t k = 0; k < KEYS; k++) {
 		struct detect_ss_item *it = detect__ss_find(&ss, &k, sizeof(k));
-		if (truth[k] > N / CAP)
+		if (truth[k] > N / cap)
 			assert_non_null(it); /* every heavy hitter is kept */
 		if (it) {
 			assert_true(it->count >= truth[k]);
 			assert_true(it->count - it->err <= truth[k]);
-			assert_true(it->err <= N / CAP);
+			assert_true(it->err <= N / cap);
 		}
 	}
 	uint32_t top[8];
@@ -135,6 +137,13 @@ static void ss_bounds_hold(void **state)
 	assert_null(detect__ss_find(&ss, &top[0], 4));
 	detect__ss_release(&ss);
 	free(truth);
+}
+
+static void ss_bounds_hold(void **state)
+{
+	(void)state;
+	ss_bounds_with(64);
+	ss_bounds_with(1500);
 }
 
 /* ---- name rules ---- */
@@ -395,6 +404,62 @@ static void entropy_peak(void **state)
 	free(ev);
 }
 
+/* An engine that keeps no statistics (top_talkers = 0, as `detect`
+ * runs) finds the same, and its read API returns nothing. */
+static void findings_only(void **state)
+{
+	struct detect_config cfg;
+	struct detect *d[2];
+	struct got *g = calloc(2, sizeof(*g));
+	struct ev_event *ev = malloc(sizeof(*ev));
+	char src[32], name[64];
+	const struct detect_point *pts;
+	const struct detect_peak *pk;
+	struct detect_count hw[5];
+	struct detect_talker tt[2];
+
+	(void)state;
+	assert_non_null(g);
+	detect_config_init(&cfg);
+	cfg.kind[DETECT_K_IP_LITERAL].level[0] = 50;
+	cfg.kind[DETECT_K_SPAM_MX].level[0] = 20;
+	cfg.kind[DETECT_K_MASS_MAILER].level[0] = 200;
+	assert_int_equal(detect_new(&d[0], &cfg, collect, &g[0]), 0);
+	cfg.top_talkers = 0;
+	assert_int_equal(detect_new(&d[1], &cfg, collect, &g[1]), 0);
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < 3000; i++) {
+			int64_t ts = T0 + i * 2 * S_NS;
+			snprintf(src, sizeof(src), "10.16.0.%d", i % 5);
+			if (i % 10 == 0)
+				snprintf(name, sizeof(name), "1.2.3.%d.", i % 200);
+			else
+				snprintf(name, sizeof(name), "mx%d.site%d.example.", i % 7, i % 90);
+			query(d[k], ev, ts, src, name, i % 13 ? DNS_T_A : DNS_T_MX);
+		}
+		assert_int_equal(detect_finish(d[k]), 0);
+	}
+	assert_true(g[0].n > 0);
+	assert_int_equal(g[0].n, g[1].n);
+	assert_string_equal(g[0].evidence, g[1].evidence);
+	for (unsigned i = 0; i < g[0].n && i < 64; i++) {
+		assert_string_equal(g[0].kinds[i], g[1].kinds[i]);
+		assert_string_equal(g[0].addr[i], g[1].addr[i]);
+		assert_int_equal(g[0].levels[i], g[1].levels[i]);
+	}
+	assert_true(detect_series(d[0], &pts) > 0);
+	assert_int_equal(detect_series(d[1], &pts), 0);
+	assert_int_equal(detect_peaks(d[1], &pk), 0);
+	assert_true(detect_headwords(d[0], 2, hw, 5) > 0);
+	assert_int_equal(detect_headwords(d[1], 2, hw, 5), 0);
+	assert_int_equal(detect_top(d[1], tt, 2), 0);
+	detect_free(d[0]);
+	detect_free(d[1]);
+	detect_config_release(&cfg);
+	free(ev);
+	free(g);
+}
+
 static void beacon_and_noise(void **state)
 {
 	struct detect_config cfg;
@@ -591,6 +656,7 @@ int main(void)
 	    cmocka_unit_test(config_errors),
 	    cmocka_unit_test(evidence_escaped),
 	    cmocka_unit_test(entropy_peak),
+	    cmocka_unit_test(findings_only),
 	    cmocka_unit_test(beacon_and_noise),
 	    cmocka_unit_test(bounded_memory),
 	    cmocka_unit_test(mass_mailer_and_dga_shares),
