@@ -260,18 +260,22 @@ p = run('agent', 'audit-verify', a, ok=(1,))
 check('changed' in p.stdout or 'prev' in p.stdout, p.stdout)
 print('agents: refusals audited, status, reload, a peer down, audit chain checked')
 
-# Live ingest: an agent that follows its server's query log sees a query
-# within seconds; a restart goes on where it stopped, adding nothing twice.
+# Live ingest: an agent that follows its server's query logs (two at
+# once, into one store) sees a query within seconds; a restart goes on
+# where it stopped in each, adding nothing twice.
 import http.client
 import ssl
 lstore = os.path.join(WORK, 'live.store')
 llog = os.path.join(WORK, 'live-query.log')
+llog2 = os.path.join(WORK, 'live-query2.log')
 w(llog, '')
+w(llog2, '')
 text = open(conf('fwd', lstore, '10.99.0.53', [
     {'name': 'victim.example', 'fingerprint': fp['victim'], 'rights': 'ask,clients,confirm',
      'rate': '1', 'burst': '3'}])).read()
 text = text.replace('[agent]\n', '[agent]\nretention = 30d\n')
 text += '\n[source log]\ntype = follow\npath = %s\nformat = bind\n' % llog
+text += '\n[source log2]\ntype = follow\npath = %s\nformat = bind\n' % llog2
 lconf = os.path.join(WORK, 'fwd.conf')
 w(lconf, text)
 
@@ -288,13 +292,16 @@ now = time.time()
 with open(llog, 'a') as f:
     for i in range(5):
         f.write(logline(now - 3 + i * 0.5, '10.99.1.%d' % (i + 1), 'live.example.net'))
+with open(llog2, 'a') as f:
+    for i in range(5, 7):
+        f.write(logline(now - 3 + i * 0.25, '10.99.1.%d' % (i + 1), 'live.example.net'))
 time.sleep(2.5)
 lurl = 'https://localhost:%d' % lport
 p = run('trace', '--agent', lurl, '--fqdn', 'live.example.net', '--time',
         '%.3f' % (now + 0.5), '--json', *tls)
 live = sorted(c['host'] for c in json.loads(p.stdout)['candidates'])
-check(live == ['10.99.1.%d' % i for i in range(1, 6)],
-      'live ingest: candidates %s 2.5 s after the lines were written' % live)
+check(live == ['10.99.1.%d' % i for i in range(1, 8)],
+      'live ingest from two logs: candidates %s 2.5 s after the lines were written' % live)
 
 # Over its rate (1/s, burst 3) the peer is refused, and malformed or
 # unknown-version requests are refused with their code; the agent goes on.
@@ -343,11 +350,13 @@ check(text.count('"type":"refused"') >= 3 and 'over max-request' in text and 'no
 stop(lproc)
 with open(llog, 'a') as f:
     f.write(logline(time.time(), '10.99.1.9', 'after.example.net'))
+with open(llog2, 'a') as f:
+    f.write(logline(time.time(), '10.99.1.10', 'after.example.net'))
 lproc, lport, lerr = start_agent('fwd', lconf)
 time.sleep(2.5)
 stop(lproc)
 p = run('sql', '--store', lstore, 'SELECT count(*) FROM events')
-check(p.stdout.split()[-1] == '6', 'events in the live store after a restart: %s' % p.stdout)
+check(p.stdout.split()[-1] == '9', 'events in the live store after a restart: %s' % p.stdout)
 print('live: events visible within 2.5 s, rate limit, malformed requests refused, restart '
       'resumed without duplicates')
 
