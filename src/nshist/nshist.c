@@ -154,6 +154,11 @@ struct nshist {
 	 * wait lasts the glue window (2 s) and few names wait at once. */
 	uint32_t sieve[SIEVE_SLOTS];
 
+	/* The oldest wait's deadline (its res_ns + glue_window_ns), or
+	 * INT64_MAX while nobody waits: a response later than this calls
+	 * nshist_settle(). */
+	int64_t settle_after;
+
 	struct nshist_stats st;
 	/* Seed 003's query_DB, kept only as long as a response may come:
 	 * the recent queries by (client, port, id), direct-mapped, so that
@@ -915,6 +920,18 @@ static unsigned sieve_of(const char *name, size_t n)
 	return ((a * 0x9e3779b1u) ^ (b * 0x85ebca6bu) ^ ((uint32_t)n * 0xc2b2ae35u)) >> 22;
 }
 
+/* Sets settle_after from the oldest wait, after the ring changed at its
+ * head. */
+static void settle_mark(struct nshist *h)
+{
+	int64_t res = h->ring[h->head & (h->ring_cap - 1)].res_ns, w = h->cfg.glue_window_ns;
+
+	if (h->head == h->tail)
+		h->settle_after = INT64_MAX;
+	else
+		h->settle_after = res > INT64_MAX - w ? INT64_MAX : res + w;
+}
+
 static int pend_add(struct nshist *h, const struct pend *p)
 {
 	if (h->tail - h->head == h->ring_cap && ring_grow(h) != 0)
@@ -927,11 +944,15 @@ static int pend_add(struct nshist *h, const struct pend *p)
 	e->older = h->buckets[bi];
 	h->buckets[bi] = s + 1;
 	h->sieve[e->sieve]++;
+	if (s == h->head)
+		settle_mark(h);
 	return 0;
 }
 
 int nshist_settle(struct nshist *h, int64_t now_ns)
 {
+	int rc = 0;
+
 	while (h->head < h->tail) {
 		struct pend *e = &h->ring[h->head & (h->ring_cap - 1)];
 		if (now_ns != INT64_MAX && e->res_ns + h->cfg.glue_window_ns >= now_ns)
@@ -950,14 +971,15 @@ int nshist_settle(struct nshist *h, int64_t now_ns)
 			r.qtype = e->qtype;
 			r.qname = e->qname;
 			h->st.glue_missing++;
-			int rc = sight(h, &r, 1);
-			if (rc != 0)
-				return rc;
+			if ((rc = sight(h, &r, 1)) != 0)
+				goto out;
 		}
 		h->sieve[e->sieve]--;
 		h->head++;
 	}
-	return 0;
+out:
+	settle_mark(h);
+	return rc;
 }
 
 /* ---- learning ------------------------------------------------------------ */
@@ -1191,29 +1213,24 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 	return 0;
 }
 
-int nshist_learn(struct nshist *h, const struct ev_event *ev)
+/* A response (nshist_learn()). Kept out of line: its frame (the answers'
+ * addresses, the records' owners) is large, and the queries, half of
+ * the benchmark's messages, need none of it. */
+__attribute__((noinline)) static int learn_response(struct nshist *h, const struct ev_event *ev)
 {
 	const struct dns_msg *m = &ev->msg;
 	const char *qname_i = NULL;
 	int rc, any_ns = 0;
 
-	if (!m->has_question || dns_msg_opcode(m) != 0)
-		return 0;
-	if (!dns_msg_is_response(m)) {
-		uint64_t k = query_key(&ev->src, ev->sport, m);
-		struct qslot *q = &h->queries[k & (QUERY_SLOTS - 1)];
-		q->key = k;
-		q->ts_ns = ev->ts_ns;
-		return 0;
-	}
 	h->st.responses++;
-	h->t = ms_floor(ev->ts_ns);
-	h->t_ms = h->t / MS_NS;
+	/* The time in whole ms, floored (one division, not two). */
+	int64_t ms = ev->ts_ns / MS_NS;
+	ms -= ev->ts_ns % MS_NS < 0;
+	h->t_ms = ms;
+	h->t = ms * MS_NS;
 	/* Settled only when the oldest wait has run out, which is rare:
 	 * this runs for every response. */
-	if (h->head != h->tail &&
-	    h->ring[h->head & (h->ring_cap - 1)].res_ns + h->cfg.glue_window_ns < h->t &&
-	    (rc = nshist_settle(h, h->t)) != 0)
+	if (h->t > h->settle_after && (rc = nshist_settle(h, h->t)) != 0)
 		return rc;
 	if (dns_msg_rcode(m) != 0)
 		return 0;
@@ -1273,6 +1290,21 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+}
+
+int nshist_learn(struct nshist *h, const struct ev_event *ev)
+{
+	const struct dns_msg *m = &ev->msg;
+
+	if (!m->has_question || dns_msg_opcode(m) != 0)
+		return 0;
+	if (dns_msg_is_response(m))
+		return learn_response(h, ev);
+	uint64_t k = query_key(&ev->src, ev->sport, m);
+	struct qslot *q = &h->queries[k & (QUERY_SLOTS - 1)];
+	q->key = k;
+	q->ts_ns = ev->ts_ns;
 	return 0;
 }
 
@@ -1356,6 +1388,7 @@ int nshist_new(struct nshist **out, const struct nshist_config *cfg)
 		h->cfg = *cfg;
 	else
 		nshist_config_init(&h->cfg);
+	h->settle_after = INT64_MAX;
 	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0 ||
 	    ans4_grow(h) != 0 || ans6_grow(h) != 0) {
 		nshist_free(h);
