@@ -4,9 +4,10 @@
  *
  * Five tables, all open addressing or plain arrays, nothing allocated per
  * message once they have grown:
- *   - names: every zone, NS and query name interned once, so rows compare
- *     names by pointer and a million rows do not hold a million copies of
- *     "com.";
+ *   - names: every zone, NS name and NS row's query name interned once,
+ *     so rows compare names by pointer and a million rows do not hold a
+ *     million copies of "com." (an answer row's query name is a plain
+ *     copy: ans_qname());
  *   - rows: NS rows and answer rows in arrays, with a key table
  *     (zname, nsfqdn, glue) -> newest row for merging;
  *   - addresses: address -> newest glue row and the glue interval it
@@ -761,13 +762,25 @@ static void ans_mark(struct nshist *h, struct ans_slot *s, struct ans *a)
 	}
 }
 
-/* intern(), remembered in *qcache (NULL: not) for the next record of the
- * same response, which has the same query name. */
-static const char *intern_cached(struct nshist *h, const char *s, size_t n, const char **qcache)
+/*
+ * The query name of an answer row: a copy in the arena, remembered in
+ * *qcache (NULL: not) for the next record of the same response, which
+ * has the same query name. Not interned: the names of ordinary answers
+ * are seldom shared by two rows (the benchmark capture's 129,309 rows
+ * have nearly as many names), and interning each cost a hash and a
+ * probe of a names table grown by a slot a row, 10 ms of the build
+ * (BENCHMARKS.md); the copies take less memory than that table did.
+ * Nothing compares these names by pointer.
+ */
+static const char *ans_qname(struct nshist *h, const char *s, size_t n, const char **qcache)
 {
 	if (qcache && *qcache)
 		return *qcache;
-	const char *q = intern(h, s, n);
+	char *q = arena_alloc(h, n + 1);
+	if (q) {
+		memcpy(q, s, n);
+		q[n] = '\0';
+	}
 	if (qcache)
 		*qcache = q;
 	return q;
@@ -777,7 +790,7 @@ static const char *intern_cached(struct nshist *h, const char *s, size_t n, cons
  * Records addr as answered for qname from t to last: extends its row (an
  * older first sighting becomes the origin, with its query name; a later
  * last sighting moves last_ns and the TTL), or adds a row. changed 0 and
- * id: a stored row being loaded. qcache as for intern_cached(). Returns 0
+ * id: a stored row being loaded. qcache as for ans_qname(). Returns 0
  * or -ENOMEM.
  */
 static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
@@ -795,7 +808,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 		struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
 		int grew = 0;
 		if (t < a->r.first_ns) {
-			const char *q = intern_cached(h, qname, qlen, qcache);
+			const char *q = ans_qname(h, qname, qlen, qcache);
 			if (!q)
 				return -ENOMEM;
 			a->r.first_ns = t;
@@ -813,7 +826,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 	if (h->ans_n >= ANS_IDX - 1 ||
 	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
 		return -ENOMEM;
-	const char *q = intern_cached(h, qname, qlen, qcache);
+	const char *q = ans_qname(h, qname, qlen, qcache);
 	if (!q)
 		return -ENOMEM;
 	struct ans *a = &h->ans[h->ans_n];
