@@ -42,6 +42,8 @@
 #define ANS_MS_MAX   ((1ULL << (64 - ANS_TTL_BITS)) - 1)
 #define ANS_WIDE     UINT64_MAX
 #define MS_NS        1000000LL
+/* How many answer slots ahead ans_sync() loads a row. */
+#define SYNC_AHEAD 16
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -741,8 +743,18 @@ static void ans_current(const struct nshist *h, const struct ans_slot *s, struct
 /* Gives every row its latest sighting back from its slot. */
 static void ans_sync(struct nshist *h)
 {
-	for (size_t i = 0; i < h->a4_cap + h->a6_cap; i++) {
+	size_t n = h->a4_cap + h->a6_cap;
+
+	for (size_t i = 0; i < n; i++) {
 		const struct ans_slot *s = i < h->a4_cap ? &h->a4[i] : &h->a6[i - h->a4_cap].s;
+		/* The slots are read in order, the rows they name are written
+		 * at random: the row of a slot some way ahead is loaded while
+		 * this one is written (the save of the benchmark history
+		 * writes 129,309 rows spread over 7 MB). IPv4 slots only:
+		 * they hold nearly all of them. */
+		size_t ahead = i + SYNC_AHEAD;
+		if (ahead < h->a4_cap && h->a4[ahead].row)
+			__builtin_prefetch(&h->ans[(h->a4[ahead].row & ANS_IDX) - 1], 1);
 		if (s->row && s->seen != ANS_WIDE) {
 			struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
 			a->r.last_ns = slot_last(h, s);
