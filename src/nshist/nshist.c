@@ -4,9 +4,10 @@
  *
  * Five tables, all open addressing or plain arrays, nothing allocated per
  * message once they have grown:
- *   - names: every zone, NS and query name interned once, so rows compare
- *     names by pointer and a million rows do not hold a million copies of
- *     "com.";
+ *   - names: every zone, NS name and NS row's query name interned once,
+ *     so rows compare names by pointer and a million rows do not hold a
+ *     million copies of "com." (an answer row's query name is a plain
+ *     copy: ans_qname());
  *   - rows: NS rows and answer rows in arrays, with a key table
  *     (zname, nsfqdn, glue) -> newest row for merging;
  *   - addresses: address -> newest glue row and the glue interval it
@@ -41,6 +42,8 @@
 #define ANS_MS_MAX   ((1ULL << (64 - ANS_TTL_BITS)) - 1)
 #define ANS_WIDE     UINT64_MAX
 #define MS_NS        1000000LL
+/* How many answer slots ahead ans_sync() loads a row. */
+#define SYNC_AHEAD 16
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -153,6 +156,11 @@ struct nshist {
 	 * hashed and looked up in the buckets. Most responses are, since a
 	 * wait lasts the glue window (2 s) and few names wait at once. */
 	uint32_t sieve[SIEVE_SLOTS];
+
+	/* The oldest wait's deadline (its res_ns + glue_window_ns), or
+	 * INT64_MAX while nobody waits: a response later than this calls
+	 * nshist_settle(). */
+	int64_t settle_after;
 
 	struct nshist_stats st;
 	/* Seed 003's query_DB, kept only as long as a response may come:
@@ -735,8 +743,18 @@ static void ans_current(const struct nshist *h, const struct ans_slot *s, struct
 /* Gives every row its latest sighting back from its slot. */
 static void ans_sync(struct nshist *h)
 {
-	for (size_t i = 0; i < h->a4_cap + h->a6_cap; i++) {
+	size_t n = h->a4_cap + h->a6_cap;
+
+	for (size_t i = 0; i < n; i++) {
 		const struct ans_slot *s = i < h->a4_cap ? &h->a4[i] : &h->a6[i - h->a4_cap].s;
+		/* The slots are read in order, the rows they name are written
+		 * at random: the row of a slot some way ahead is loaded while
+		 * this one is written (the save of the benchmark history
+		 * writes 129,309 rows spread over 7 MB). IPv4 slots only:
+		 * they hold nearly all of them. */
+		size_t ahead = i + SYNC_AHEAD;
+		if (ahead < h->a4_cap && h->a4[ahead].row)
+			__builtin_prefetch(&h->ans[(h->a4[ahead].row & ANS_IDX) - 1], 1);
 		if (s->row && s->seen != ANS_WIDE) {
 			struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
 			a->r.last_ns = slot_last(h, s);
@@ -756,13 +774,25 @@ static void ans_mark(struct nshist *h, struct ans_slot *s, struct ans *a)
 	}
 }
 
-/* intern(), remembered in *qcache (NULL: not) for the next record of the
- * same response, which has the same query name. */
-static const char *intern_cached(struct nshist *h, const char *s, size_t n, const char **qcache)
+/*
+ * The query name of an answer row: a copy in the arena, remembered in
+ * *qcache (NULL: not) for the next record of the same response, which
+ * has the same query name. Not interned: the names of ordinary answers
+ * are seldom shared by two rows (the benchmark capture's 129,309 rows
+ * have nearly as many names), and interning each cost a hash and a
+ * probe of a names table grown by a slot a row, 10 ms of the build
+ * (BENCHMARKS.md); the copies take less memory than that table did.
+ * Nothing compares these names by pointer.
+ */
+static const char *ans_qname(struct nshist *h, const char *s, size_t n, const char **qcache)
 {
 	if (qcache && *qcache)
 		return *qcache;
-	const char *q = intern(h, s, n);
+	char *q = arena_alloc(h, n + 1);
+	if (q) {
+		memcpy(q, s, n);
+		q[n] = '\0';
+	}
 	if (qcache)
 		*qcache = q;
 	return q;
@@ -772,7 +802,7 @@ static const char *intern_cached(struct nshist *h, const char *s, size_t n, cons
  * Records addr as answered for qname from t to last: extends its row (an
  * older first sighting becomes the origin, with its query name; a later
  * last sighting moves last_ns and the TTL), or adds a row. changed 0 and
- * id: a stored row being loaded. qcache as for intern_cached(). Returns 0
+ * id: a stored row being loaded. qcache as for ans_qname(). Returns 0
  * or -ENOMEM.
  */
 static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *qname, size_t qlen,
@@ -790,7 +820,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 		struct ans *a = &h->ans[(s->row & ANS_IDX) - 1];
 		int grew = 0;
 		if (t < a->r.first_ns) {
-			const char *q = intern_cached(h, qname, qlen, qcache);
+			const char *q = ans_qname(h, qname, qlen, qcache);
 			if (!q)
 				return -ENOMEM;
 			a->r.first_ns = t;
@@ -808,7 +838,7 @@ static int answer_put(struct nshist *h, const struct dh_addr *addr, const char *
 	if (h->ans_n >= ANS_IDX - 1 ||
 	    grow((void **)&h->ans, &h->ans_cap, sizeof(*h->ans), h->ans_n + 1) != 0)
 		return -ENOMEM;
-	const char *q = intern_cached(h, qname, qlen, qcache);
+	const char *q = ans_qname(h, qname, qlen, qcache);
 	if (!q)
 		return -ENOMEM;
 	struct ans *a = &h->ans[h->ans_n];
@@ -915,6 +945,18 @@ static unsigned sieve_of(const char *name, size_t n)
 	return ((a * 0x9e3779b1u) ^ (b * 0x85ebca6bu) ^ ((uint32_t)n * 0xc2b2ae35u)) >> 22;
 }
 
+/* Sets settle_after from the oldest wait, after the ring changed at its
+ * head. */
+static void settle_mark(struct nshist *h)
+{
+	int64_t res = h->ring[h->head & (h->ring_cap - 1)].res_ns, w = h->cfg.glue_window_ns;
+
+	if (h->head == h->tail)
+		h->settle_after = INT64_MAX;
+	else
+		h->settle_after = res > INT64_MAX - w ? INT64_MAX : res + w;
+}
+
 static int pend_add(struct nshist *h, const struct pend *p)
 {
 	if (h->tail - h->head == h->ring_cap && ring_grow(h) != 0)
@@ -927,11 +969,15 @@ static int pend_add(struct nshist *h, const struct pend *p)
 	e->older = h->buckets[bi];
 	h->buckets[bi] = s + 1;
 	h->sieve[e->sieve]++;
+	if (s == h->head)
+		settle_mark(h);
 	return 0;
 }
 
 int nshist_settle(struct nshist *h, int64_t now_ns)
 {
+	int rc = 0;
+
 	while (h->head < h->tail) {
 		struct pend *e = &h->ring[h->head & (h->ring_cap - 1)];
 		if (now_ns != INT64_MAX && e->res_ns + h->cfg.glue_window_ns >= now_ns)
@@ -950,14 +996,15 @@ int nshist_settle(struct nshist *h, int64_t now_ns)
 			r.qtype = e->qtype;
 			r.qname = e->qname;
 			h->st.glue_missing++;
-			int rc = sight(h, &r, 1);
-			if (rc != 0)
-				return rc;
+			if ((rc = sight(h, &r, 1)) != 0)
+				goto out;
 		}
 		h->sieve[e->sieve]--;
 		h->head++;
 	}
-	return 0;
+out:
+	settle_mark(h);
+	return rc;
 }
 
 /* ---- learning ------------------------------------------------------------ */
@@ -1191,29 +1238,24 @@ static int learn_ns(struct nshist *h, const struct ev_event *ev, const char **qn
 	return 0;
 }
 
-int nshist_learn(struct nshist *h, const struct ev_event *ev)
+/* A response (nshist_learn()). Kept out of line: its frame (the answers'
+ * addresses, the records' owners) is large, and the queries, half of
+ * the benchmark's messages, need none of it. */
+__attribute__((noinline)) static int learn_response(struct nshist *h, const struct ev_event *ev)
 {
 	const struct dns_msg *m = &ev->msg;
 	const char *qname_i = NULL;
 	int rc, any_ns = 0;
 
-	if (!m->has_question || dns_msg_opcode(m) != 0)
-		return 0;
-	if (!dns_msg_is_response(m)) {
-		uint64_t k = query_key(&ev->src, ev->sport, m);
-		struct qslot *q = &h->queries[k & (QUERY_SLOTS - 1)];
-		q->key = k;
-		q->ts_ns = ev->ts_ns;
-		return 0;
-	}
 	h->st.responses++;
-	h->t = ms_floor(ev->ts_ns);
-	h->t_ms = h->t / MS_NS;
+	/* The time in whole ms, floored (one division, not two). */
+	int64_t ms = ev->ts_ns / MS_NS;
+	ms -= ev->ts_ns % MS_NS < 0;
+	h->t_ms = ms;
+	h->t = ms * MS_NS;
 	/* Settled only when the oldest wait has run out, which is rare:
 	 * this runs for every response. */
-	if (h->head != h->tail &&
-	    h->ring[h->head & (h->ring_cap - 1)].res_ns + h->cfg.glue_window_ns < h->t &&
-	    (rc = nshist_settle(h, h->t)) != 0)
+	if (h->t > h->settle_after && (rc = nshist_settle(h, h->t)) != 0)
 		return rc;
 	if (dns_msg_rcode(m) != 0)
 		return 0;
@@ -1273,6 +1315,21 @@ int nshist_learn(struct nshist *h, const struct ev_event *ev)
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+}
+
+int nshist_learn(struct nshist *h, const struct ev_event *ev)
+{
+	const struct dns_msg *m = &ev->msg;
+
+	if (!m->has_question || dns_msg_opcode(m) != 0)
+		return 0;
+	if (dns_msg_is_response(m))
+		return learn_response(h, ev);
+	uint64_t k = query_key(&ev->src, ev->sport, m);
+	struct qslot *q = &h->queries[k & (QUERY_SLOTS - 1)];
+	q->key = k;
+	q->ts_ns = ev->ts_ns;
 	return 0;
 }
 
@@ -1356,6 +1413,7 @@ int nshist_new(struct nshist **out, const struct nshist_config *cfg)
 		h->cfg = *cfg;
 	else
 		nshist_config_init(&h->cfg);
+	h->settle_after = INT64_MAX;
 	if (ring_grow(h) != 0 || names_grow(h) != 0 || keys_grow(h) != 0 || addrs_grow(h) != 0 ||
 	    ans4_grow(h) != 0 || ans6_grow(h) != 0) {
 		nshist_free(h);
