@@ -21,8 +21,11 @@
 #             certificate issued by ca.pem with common name NAME.example
 #   OUT       an empty or new directory; receives world.json (the victim,
 #             the C&C name, the bots and the benign hosts), spoofed.json,
-#             own.json and down.json (the three answers), audit.txt (the
-#             agents' audit-verify results) and each agent's log
+#             own.json and down.json (the three answers), cache.json (the
+#             end hosts' queries for the victim's name and those of them
+#             that reached its authoritative server: seed 000 section
+#             6.4's cache-miss ratio), audit.txt (the agents'
+#             audit-verify results) and each agent's log
 # Environment: TB_SETTLE seconds between the benign and the bots' lookups
 # (default 15), TB_WINDOW the trace's window in seconds (default 10; keep
 # it shorter than TB_SETTLE, so that only the caches' lookback finds the
@@ -171,6 +174,24 @@ for s in "auth:$TB_AUTH_DNSTAP" "bind:$TB_BIND_DNSTAP" "unbound:$TB_UNBOUND_DNST
 		exit 1
 	}
 done
+
+# Seed 000 section 6.4's cache-miss ratio on these servers: the end
+# hosts' queries for the victim's name at the resolvers and the
+# forwarder, against the queries for it that reached its authoritative
+# server (the only ones its log shows).
+count() { # store, SQL condition
+	"$DH" sql --store "$W/$1.store" \
+		"SELECT count(*) FROM events WHERE qr = 0 AND qname = '$VICTIM_NAME.' AND ($2)" | tail -1
+}
+hosts="'$BENIGN1','$BENIGN2','$BENIGN3','$BOT_FWD','$BOT_UNB'"
+ends=0
+for s in bind unbound dnsmasq; do
+	n=$(count "$s" "src IN ($hosts)") || exit 1
+	ends=$((ends + n))
+done
+dest=$(count auth "1") || exit 1
+printf '{"end_host_queries": %d, "destination_queries": %d}\n' "$ends" "$dest" >"$W/cache.json"
+step "cache-miss ratio: $dest of the end hosts' $ends queries for $VICTIM_NAME reached its authoritative server"
 
 # Peers are named by their CA and common name (doc/agent.md), as two
 # organisations that exchanged CA certificates would name each other.

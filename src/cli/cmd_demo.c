@@ -358,7 +358,7 @@ struct real {
 	int ran;        /* the script ran to its end and its answers are loaded */
 	int failed;     /* it could run here, and did not get to its end */
 	char why[512];  /* why it did not run, or what failed */
-	struct json_object *world, *spoofed, *own, *down; /* owned */
+	struct json_object *world, *spoofed, *own, *down, *cache; /* owned */
 };
 
 static void real_release(struct real *r)
@@ -367,6 +367,7 @@ static void real_release(struct real *r)
 	json_object_put(r->spoofed);
 	json_object_put(r->own);
 	json_object_put(r->down);
+	json_object_put(r->cache);
 }
 
 /* Finds testbed-trace.sh: in $DNSHOUND_TESTBED, the source tree this
@@ -509,7 +510,9 @@ static int real_finish(struct real *r, int stop)
 	r->own = json_object_from_file(p);
 	snprintf(p, sizeof(p), "%s/down.json", r->dir);
 	r->down = json_object_from_file(p);
-	if (!r->world || !r->spoofed || !r->own || !r->down) {
+	snprintf(p, sizeof(p), "%s/cache.json", r->dir);
+	r->cache = json_object_from_file(p);
+	if (!r->world || !r->spoofed || !r->own || !r->down || !r->cache) {
 		snprintf(r->why, sizeof(r->why), "its answers are missing or not JSON; see %.400s",
 		         r->dir);
 		r->failed = 1;
@@ -582,6 +585,14 @@ static void real_summary(const struct real *r)
 					           json_object_array_get_idx(pa, k)));
 			printf("\n");
 		}
+	struct json_object *ends, *dest;
+	if (json_object_object_get_ex(r->cache, "end_host_queries", &ends) &&
+	    json_object_object_get_ex(r->cache, "destination_queries", &dest) &&
+	    json_object_get_int(ends) > 0)
+		printf("  the authoritative server saw %d of the end hosts' %d queries for it "
+		       "(cache-miss ratio %.2f): the agents looked back over the TTL\n",
+		       json_object_get_int(dest), json_object_get_int(ends),
+		       (double)json_object_get_int(dest) / json_object_get_int(ends));
 	print_sources(r->spoofed, "attack source");
 	print_sources(r->own, "a bot's own address");
 	if (json_object_object_get_ex(r->spoofed, "cc_candidates", &cc) &&

@@ -67,6 +67,8 @@ tb_check "the C&C name is the first C&C candidate" \
 tb_check "the destination looked back beyond the window (the TTL)" \
 	check_json "$O/spoofed.json" 'a["lookback_s"] >= 60' "$BOTS" "$BENIGN"
 
+tb_check "the cache hid end hosts' queries from the authoritative server (seed 000 6.4)" \
+	python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); print("     cache: %s" % c); sys.exit(not (c["end_host_queries"] == 5 and 0 < c["destination_queries"] < 5))' "$O/cache.json"
 # One agent down: the trace still answers and names it.
 tb_check "with Unbound's agent stopped, it is named unreached" \
 	check_json "$O/down.json" '[u["agent"] for u in a["unreached"]] == ["unbound.example"]' \
