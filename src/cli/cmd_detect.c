@@ -4,8 +4,8 @@
  * live source, and the findings table.
  *
  * Events come from files through the sources, or from the store through
- * its query interface (store_query_brief(): every field the detectors
- * read, from the client-ordered copy); the same engine serves both, and
+ * its query interface (store_query_fields(): only the fields the
+ * detectors read); the same engine serves both, and
  * the live loops of listen, capture and follow (cli_detect.c).
  */
 #include <errno.h>
@@ -220,7 +220,10 @@ int cli_detector_inputs(struct cli_detector *cd, int nfiles, char **files, const
 			cli_err("%s: cannot open the store: %s", dir, dh_strerror(e));
 			return CLI_EXIT_RUNTIME;
 		}
-		e = store_query_brief(s, q, store_cb, cd);
+		/* What detect_feed() reads besides the fields every event has:
+		 * the source port (who answers from 53 is a server) and the
+		 * EDNS extended rcode (NXDOMAIN is the 12-bit rcode 3). */
+		e = store_query_fields(s, q, STORE_FIELD_PORTS | STORE_FIELD_EDNS, store_cb, cd);
 		if (e < 0) {
 			cli_err("%s: %s", dir, dh_strerror(e));
 			rc = CLI_EXIT_RUNTIME;

@@ -41,6 +41,7 @@ void store__plan_from_query(struct splan *p, const struct store_query *q)
 	memset(p, 0, sizeof(*p));
 	p->since = INT64_MIN;
 	p->until = INT64_MAX;
+	p->fields = STORE_FIELDS_ALL;
 	if (!q)
 		return;
 	p->since = q->since_ns;
@@ -211,7 +212,7 @@ void store__iter_free(struct store_iter *it)
 	free(it);
 }
 
-static int query_run(struct store *s, const struct store_query *q, int brief,
+static int query_run(struct store *s, const struct store_query *q, int brief, unsigned fields,
                      int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
 {
 	struct splan p;
@@ -222,6 +223,7 @@ static int query_run(struct store *s, const struct store_query *q, int brief,
 		return DH_EUSAGE;
 	store__plan_from_query(&p, q);
 	p.brief = brief;
+	p.fields = fields & STORE_FIELDS_ALL;
 	if ((rc = store__iter_new(&it, s, &p)))
 		return rc;
 	while ((rc = store__iter_next(it, &ev)) == 1) {
@@ -242,11 +244,20 @@ out:
 int store_query_run(struct store *s, const struct store_query *q,
                     int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
 {
-	return query_run(s, q, 0, cb, ctx);
+	return query_run(s, q, 0, STORE_FIELDS_ALL, cb, ctx);
 }
 
 int store_query_brief(struct store *s, const struct store_query *q,
                       int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
 {
-	return query_run(s, q, 1, cb, ctx);
+	/* Readers of a scan without a key may use ports and sizes. */
+	int keyed =
+	    q && (q->qname || q->client.family != DH_AF_NONE || q->server.family != DH_AF_NONE);
+	return query_run(s, q, 1, keyed ? STORE_FIELDS_BRIEF : STORE_FIELDS_ALL, cb, ctx);
+}
+
+int store_query_fields(struct store *s, const struct store_query *q, unsigned fields,
+                       int (*cb)(void *ctx, const struct ev_event *ev), void *ctx)
+{
+	return query_run(s, q, 1, fields, cb, ctx);
 }
