@@ -313,15 +313,18 @@ out:
 	return rc;
 }
 
-/* Checks and decompresses one frame into dst (rawlen bytes). */
-static int frame_load(struct seg *sg, const struct frame *f, uint8_t *dst)
+/* Checks and decompresses one frame into dst (rawlen bytes); mapped:
+ * read it through the mapping. */
+static int frame_load_from(struct seg *sg, const struct frame *f, uint8_t *dst, int mapped)
 {
 	const uint8_t *src = sg->map + f->off;
 	/* Frames are read with pread() rather than through the mapping: a
 	 * lookup touches each frame once, and a page fault that maps the
 	 * pages around it costs more than the copy (name lookups in 100 M
-	 * events: 10.2 -> 6.5 ms CPU). The mapping serves the index. */
-	if (sg->fd >= 0) {
+	 * events: 10.2 -> 6.5 ms CPU). The mapping serves the index, and a
+	 * scan, which reads every block in file order, so that one fault
+	 * maps the pages of the blocks after it. */
+	if (sg->fd >= 0 && !mapped) {
 		if (sg->fbufcap < f->clen) {
 			uint8_t *b = realloc(sg->fbuf, f->clen);
 			if (!b)
@@ -346,6 +349,11 @@ static int frame_load(struct seg *sg, const struct frame *f, uint8_t *dst)
 	if (ZSTD_isError(got) || got != f->rawlen)
 		return DH_ECORRUPT;
 	return 0;
+}
+
+static int frame_load(struct seg *sg, const struct frame *f, uint8_t *dst)
+{
+	return frame_load_from(sg, f, dst, 0);
 }
 
 /* Decompresses chunk ci of table t and finds its items. */
@@ -976,7 +984,7 @@ static int block_load(struct seg_iter *it, uint32_t b)
 		it->raw = r;
 		it->rawcap = bl->f.rawlen;
 	}
-	int rc = frame_load(sg, &bl->f, it->raw);
+	int rc = frame_load_from(sg, &bl->f, it->raw, it->all);
 	if (rc)
 		return rc;
 	struct cur h;
@@ -1043,6 +1051,45 @@ static inline uint16_t le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
+/* store__cur_varint() over a bare pointer that the caller keeps in a
+ * register for a column's loop (a cursor in memory is stored back after
+ * every value); a short or overlong varint sets *bad and returns 0. */
+static inline uint64_t col_varint(const uint8_t **pp, const uint8_t *end, int *bad)
+{
+	const uint8_t *p = *pp;
+	if (__builtin_expect(p < end && *p < 0x80, 1)) {
+		*pp = p + 1;
+		return *p;
+	}
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 70 && p < end; shift += 7) {
+		uint8_t x = *p++;
+		v |= (uint64_t)(x & 0x7f) << shift;
+		if (!(x & 0x80)) {
+			*pp = p;
+			return v;
+		}
+	}
+	*bad = 1;
+	*pp = end;
+	return 0;
+}
+
+/* A column of one varint per row, decoded into field F of rows [i0, i1)
+ * through EXPR of the value v; CHECK marks the value as corrupt. */
+#define COL_VARINTS(C, F, EXPR, CHECK)                                                             \
+	do {                                                                                       \
+		const uint8_t *p_ = col[C].err ? col[C].end : col[C].p;                            \
+		const uint8_t *e_ = col[C].end;                                                    \
+		bad |= col[C].err != 0;                                                            \
+		for (uint32_t i = i0; i < i1; i++) {                                               \
+			uint64_t v = col_varint(&p_, e_, &bad);                                    \
+			bad |= (CHECK);                                                            \
+			rows[i].F = (EXPR);                                                        \
+		}                                                                                  \
+		col[C].p = p_;                                                                     \
+	} while (0)
+
 /*
  * Decodes rows up to and including k of the loaded block, column by
  * column and only the columns in it->cols: materialize() reads no other
@@ -1059,45 +1106,38 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 	const uint64_t naset = sg->tab[SEG_TAB_ASET].n;
 	const uint32_t i0 = it->ndec, i1 = k + 1;
 	const uint8_t *q;
-	uint64_t v;
 	int bad = 0;
 	if (k >= it->nev)
 		return DH_ECORRUPT;
 
 	int64_t prev = it->prev_ts;
-	for (uint32_t i = i0; i < i1; i++) {
-		uint64_t d = store__cur_varint(&col[COL_TS]);
-		int64_t ts;
-		if (d > INT64_MAX || __builtin_add_overflow(prev, (int64_t)d, &ts)) {
-			bad = 1;
-			ts = prev;
+	{
+		const uint8_t *p_ = col[COL_TS].err ? col[COL_TS].end : col[COL_TS].p;
+		const uint8_t *e_ = col[COL_TS].end;
+		bad |= col[COL_TS].err != 0;
+		for (uint32_t i = i0; i < i1; i++) {
+			uint64_t d = col_varint(&p_, e_, &bad);
+			int64_t ts;
+			if (d > INT64_MAX || __builtin_add_overflow(prev, (int64_t)d, &ts)) {
+				bad = 1;
+				ts = prev;
+			}
+			rows[i].ts = ts;
+			prev = ts;
 		}
-		rows[i].ts = ts;
-		prev = ts;
+		col[COL_TS].p = p_;
 	}
 	it->prev_ts = prev;
 	if (cols & 1u << COL_OBSERVER)
-		for (uint32_t i = i0; i < i1; i++) {
-			v = store__cur_varint(&col[COL_OBSERVER]);
-			bad |= v >= nstr;
-			rows[i].observer = (uint32_t)v;
-		}
+		COL_VARINTS(COL_OBSERVER, observer, (uint32_t)v, v >= nstr);
 	if ((q = col_take(&col[COL_ROLE], i0, i1, 1)) != NULL)
 		for (uint32_t i = i0; i < i1; i++)
 			rows[i].role = q[i - i0];
 	if ((cols & 1u << COL_TRANSPORT) && (q = col_take(&col[COL_TRANSPORT], i0, i1, 1)) != NULL)
 		for (uint32_t i = i0; i < i1; i++)
 			rows[i].transport = q[i - i0];
-	for (uint32_t i = i0; i < i1; i++) {
-		v = store__cur_varint(&col[COL_SRC]);
-		bad |= v >= naddr;
-		rows[i].src = (uint32_t)v;
-	}
-	for (uint32_t i = i0; i < i1; i++) {
-		v = store__cur_varint(&col[COL_DST]);
-		bad |= v >= naddr;
-		rows[i].dst = (uint32_t)v;
-	}
+	COL_VARINTS(COL_SRC, src, (uint32_t)v, v >= naddr);
+	COL_VARINTS(COL_DST, dst, (uint32_t)v, v >= naddr);
 	if (cols & 1u << COL_SPORT) {
 		if ((q = col_take(&col[COL_SPORT], i0, i1, 2)) != NULL)
 			for (uint32_t i = i0; i < i1; i++)
@@ -1107,10 +1147,8 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 				rows[i].dport = le16(q + 2 * (i - i0));
 	}
 	if (cols & 1u << COL_SIZE) {
-		for (uint32_t i = i0; i < i1; i++)
-			rows[i].size = (uint32_t)store__cur_varint(&col[COL_SIZE]);
-		for (uint32_t i = i0; i < i1; i++)
-			rows[i].rtt = store__unzigzag(store__cur_varint(&col[COL_RTT]));
+		COL_VARINTS(COL_SIZE, size, (uint32_t)v, 0);
+		COL_VARINTS(COL_RTT, rtt, store__unzigzag(v), 0);
 	}
 	if ((cols & 1u << COL_ID) && (q = col_take(&col[COL_ID], i0, i1, 2)) != NULL)
 		for (uint32_t i = i0; i < i1; i++)
@@ -1118,16 +1156,10 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 	if ((q = col_take(&col[COL_FLAGS], i0, i1, 2)) != NULL)
 		for (uint32_t i = i0; i < i1; i++)
 			rows[i].flags = le16(q + 2 * (i - i0));
-	for (uint32_t i = i0; i < i1; i++) {
-		v = store__cur_varint(&col[COL_QNAME]);
-		bad |= v && v - 1 >= nstr;
-		rows[i].qname = v ? (uint32_t)(v - 1) : STORE_NONE;
-	}
-	for (uint32_t i = i0; i < i1; i++)
-		rows[i].qtype = (uint16_t)store__cur_varint(&col[COL_QTYPE]);
+	COL_VARINTS(COL_QNAME, qname, v ? (uint32_t)(v - 1) : STORE_NONE, v && v - 1 >= nstr);
+	COL_VARINTS(COL_QTYPE, qtype, (uint16_t)v, 0);
 	if (cols & 1u << COL_QCLASS)
-		for (uint32_t i = i0; i < i1; i++)
-			rows[i].qclass = (uint16_t)store__cur_varint(&col[COL_QCLASS]);
+		COL_VARINTS(COL_QCLASS, qclass, (uint16_t)v, 0);
 	if (cols & 1u << COL_COUNTS)
 		for (uint32_t i = i0; i < i1; i++) {
 			struct srow *r = &rows[i];
@@ -1150,18 +1182,15 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 				if (r->edns & 4) {
 					r->ecs_source = cur_u8(c);
 					r->ecs_scope = cur_u8(c);
-					v = store__cur_varint(c);
+					uint64_t v = store__cur_varint(c);
 					bad |= v >= naddr;
 					r->ecs_addr = (uint32_t)v;
 				}
 			}
 		}
 	if (cols & 1u << COL_ASET)
-		for (uint32_t i = i0; i < i1; i++) {
-			v = store__cur_varint(&col[COL_ASET]);
-			bad |= v && v - 1 >= naset;
-			rows[i].aset = v ? (uint32_t)(v - 1) : STORE_NONE;
-		}
+		COL_VARINTS(COL_ASET, aset, v ? (uint32_t)(v - 1) : STORE_NONE,
+		            v && v - 1 >= naset);
 	it->ndec = i1;
 	for (int c = 0; c < COL_N; c++) {
 		if (!(cols & 1u << c))
