@@ -671,6 +671,7 @@ struct seg_iter {
 	unsigned cols;
 	uint32_t krow;    /* a scan's next row of the decoded block */
 	struct rres *res; /* owned; a scan's rows resolved (resolve_block()) */
+	int lean_scan;    /* a brief scan without observer: scan_row() */
 	/* The dictionary ids (+1, 0 none) whose text it->ev holds now, and
 	 * whether that observer and qname match the plan: consecutive rows
 	 * of a lookup mostly repeat them, the qname always for a name. */
@@ -952,6 +953,7 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 	if (rc)
 		goto out;
 	it->all = !have;
+	it->lean_scan = it->all && p->brief && !(it->cols & 1u << COL_OBSERVER);
 	if (it->all) {
 		it->res = malloc(sg->bsize * sizeof(*it->res));
 		if (!it->res) {
@@ -1057,16 +1059,33 @@ static inline uint16_t le16(const uint8_t *p)
 static inline uint64_t col_varint(const uint8_t **pp, const uint8_t *end, int *bad)
 {
 	const uint8_t *p = *pp;
-	if (__builtin_expect(p < end && *p < 0x80, 1)) {
-		*pp = p + 1;
-		return *p;
-	}
 	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 70 && p < end; shift += 7) {
-		uint8_t x = *p++;
+	unsigned k = 0;
+	/* Ids and time deltas take two or three bytes: with ten bytes left
+	 * (all but a column's last values), no byte needs a bounds check. */
+	if (__builtin_expect(end - p >= 10, 1)) {
+		if (p[0] < 0x80) {
+			*pp = p + 1;
+			return p[0];
+		}
+		v = p[0] & 0x7fu;
+		if (p[1] < 0x80) {
+			*pp = p + 2;
+			return v | (uint64_t)p[1] << 7;
+		}
+		v |= (uint64_t)(p[1] & 0x7fu) << 7;
+		if (p[2] < 0x80) {
+			*pp = p + 3;
+			return v | (uint64_t)p[2] << 14;
+		}
+		v |= (uint64_t)(p[2] & 0x7fu) << 14;
+		k = 3;
+	}
+	for (unsigned shift = 7 * k; shift < 70 && p + k < end; shift += 7, k++) {
+		uint8_t x = p[k];
 		v |= (uint64_t)(x & 0x7f) << shift;
 		if (!(x & 0x80)) {
-			*pp = p;
+			*pp = p + k + 1;
 			return v;
 		}
 	}
@@ -1238,6 +1257,46 @@ static int get_str(struct seg *sg, uint32_t id, const char **s, uint32_t *n)
 	return rc;
 }
 
+/* Fills the fields of ev that f asks for from row r, but ECS. */
+static inline void fill_fields(struct ev_event *ev, const struct srow *r, unsigned f)
+{
+	struct dns_msg *m = &ev->msg;
+	ev->role = r->role;
+	m->flags = r->flags;
+	m->qtype = r->qtype;
+	if (f & STORE_FIELD_TRANSPORT)
+		ev->transport = r->transport;
+	if (f & STORE_FIELD_QCLASS)
+		m->qclass = r->qclass;
+	if (f & STORE_FIELD_PORTS) {
+		ev->sport = r->sport;
+		ev->dport = r->dport;
+	}
+	if (f & STORE_FIELD_SIZE) {
+		ev->size = r->size;
+		ev->rtt_ns = r->rtt;
+	}
+	if (f & STORE_FIELD_ID)
+		m->id = r->id;
+	if (f & STORE_FIELD_COUNTS) {
+		m->qdcount = r->qd;
+		m->ancount = r->an;
+		m->nscount = r->ns;
+		m->arcount = r->ar;
+		m->rr_dropped = r->rr_dropped;
+	}
+	if (f & STORE_FIELD_EDNS) {
+		memset(&m->edns, 0, sizeof(m->edns));
+		if (r->edns & 1) {
+			m->edns.present = 1;
+			m->edns.version = r->edns_version;
+			m->edns.do_bit = (r->edns & 2) != 0;
+			m->edns.udp_size = r->udp_size;
+			m->edns.ext_rcode = r->ext_rcode;
+		}
+	}
+}
+
 /* Fills it->ev from a decoded row. Returns 1 when it matches the plan,
  * 0 when not, or a negative code. Only the fields the plan asks for are
  * written; the others keep the empty values seg_iter_new() gave them. */
@@ -1318,46 +1377,13 @@ static int materialize(struct seg_iter *it, const struct srow *r, const struct r
 			return 0;
 	}
 
-	ev->role = r->role;
-	m->flags = r->flags;
-	m->qtype = r->qtype;
-	if (f & STORE_FIELD_TRANSPORT)
-		ev->transport = r->transport;
-	if (f & STORE_FIELD_QCLASS)
-		m->qclass = r->qclass;
-	if (f & STORE_FIELD_PORTS) {
-		ev->sport = r->sport;
-		ev->dport = r->dport;
-	}
-	if (f & STORE_FIELD_SIZE) {
-		ev->size = r->size;
-		ev->rtt_ns = r->rtt;
-	}
-	if (f & STORE_FIELD_ID)
-		m->id = r->id;
-	if (f & STORE_FIELD_COUNTS) {
-		m->qdcount = r->qd;
-		m->ancount = r->an;
-		m->nscount = r->ns;
-		m->arcount = r->ar;
-		m->rr_dropped = r->rr_dropped;
-	}
-	if (f & STORE_FIELD_EDNS) {
-		memset(&m->edns, 0, sizeof(m->edns));
-		if (r->edns & 1) {
-			m->edns.present = 1;
-			m->edns.version = r->edns_version;
-			m->edns.do_bit = (r->edns & 2) != 0;
-			m->edns.udp_size = r->udp_size;
-			m->edns.ext_rcode = r->ext_rcode;
-			if ((r->edns & 4) && !p->brief) {
-				m->edns.ecs_present = 1;
-				m->edns.ecs_source_prefix = r->ecs_source;
-				m->edns.ecs_scope_prefix = r->ecs_scope;
-				if ((rc = get_addr(sg, r->ecs_addr, &m->edns.ecs_addr)))
-					return rc;
-			}
-		}
+	fill_fields(ev, r, f);
+	if (!p->brief && (r->edns & 1) && (r->edns & 4)) {
+		m->edns.ecs_present = 1;
+		m->edns.ecs_source_prefix = r->ecs_source;
+		m->edns.ecs_scope_prefix = r->ecs_scope;
+		if ((rc = get_addr(sg, r->ecs_addr, &m->edns.ecs_addr)))
+			return rc;
 	}
 	/* A brief event has no records: resolving them costs an answer-set
 	 * chunk and string chunks per event, most of a name lookup. */
@@ -1439,6 +1465,7 @@ static void resolve_block(struct seg_iter *it)
 		struct rres *x = &it->res[i];
 		const uint8_t *p;
 		x->qname = NULL;
+		x->qlen = 0;
 		if (r->qname != STORE_NONE &&
 		    tab_item(sg, SEG_TAB_STR, r->qname, &p, &x->qlen) == 0) {
 			x->qname = (const char *)p;
@@ -1451,6 +1478,43 @@ static void resolve_block(struct seg_iter *it)
 		if (x->dst)
 			__builtin_prefetch(x->dst);
 	}
+}
+
+/*
+ * materialize() for a row of a brief scan that needs no observer: a scan
+ * has no key to check, and resolve_block() found the row's items, so
+ * what is left is the window, the copies and the fields. A row whose
+ * items were not found takes materialize(), which says why.
+ */
+static int scan_row(struct seg_iter *it, const struct srow *r, const struct rres *rs)
+{
+	const struct splan *p = it->p;
+	struct ev_event *ev = &it->ev;
+	struct dns_msg *m = &ev->msg;
+
+	if (r->ts < p->since || r->ts >= p->until)
+		return 0;
+	if (!rs->src || !rs->dst || (r->qname != STORE_NONE && !rs->qname) ||
+	    rs->qlen >= sizeof(m->qname))
+		return materialize(it, r, rs);
+	ev->ts_ns = r->ts;
+	if ((uint64_t)r->qname + 1 != it->c_qn) {
+		m->has_question = r->qname != STORE_NONE;
+		m->qname_len = 0;
+		m->qname[0] = '\0';
+		if (m->has_question) {
+			memcpy(m->qname, rs->qname, rs->qlen + 1);
+			m->qname_len = (uint16_t)rs->qlen;
+		}
+		it->c_qn = (uint64_t)r->qname + 1;
+		it->c_qn_ok = 1; /* a scan names no qname */
+	}
+	ev->src = *rs->src;
+	ev->dst = *rs->dst;
+	it->c_src = (uint64_t)r->src + 1;
+	it->c_dst = (uint64_t)r->dst + 1;
+	fill_fields(ev, r, p->fields);
+	return 1;
 }
 
 /* A scan without a key: every row of the window's blocks in order. Each
@@ -1478,7 +1542,7 @@ static int scan_next(struct seg_iter *it, const struct ev_event **ev)
 		/* Past the window's end nothing later can match. */
 		if (r->ts >= it->p->until)
 			return 0;
-		int rc = materialize(it, r, rs);
+		int rc = it->lean_scan ? scan_row(it, r, rs) : materialize(it, r, rs);
 		if (rc == 1)
 			*ev = &it->ev;
 		if (rc != 0)
