@@ -29,10 +29,15 @@ struct block {
 	int64_t tmin, tmax;
 };
 
+struct chunk_item {
+	uint32_t off, len;
+};
+
 struct chunk {
-	uint8_t *raw;       /* owned; NULL until first use */
-	uint32_t *item_off; /* owned; offsets of each item's bytes in raw */
-	uint32_t *item_len; /* owned */
+	uint8_t *raw; /* owned; NULL until first use */
+	/* owned; each item's offset in raw and length, side by side: a row
+	 * that names an item of a cold chunk then misses the cache once */
+	struct chunk_item *items;
 	uint32_t nitems;
 };
 
@@ -91,8 +96,7 @@ void store__seg_trim(struct seg *sg)
 		struct tab *tb = &sg->tab[t];
 		for (uint32_t i = 0; tb->chunks && i < tb->nchunks; i++) {
 			free(tb->chunks[i].raw);
-			free(tb->chunks[i].item_off);
-			free(tb->chunks[i].item_len);
+			free(tb->chunks[i].items);
 			memset(&tb->chunks[i], 0, sizeof(tb->chunks[i]));
 		}
 		free(tb->addrs);
@@ -131,8 +135,7 @@ void store__seg_close(struct seg *sg)
 		if (tb->chunks) {
 			for (uint32_t i = 0; i < tb->nchunks; i++) {
 				free(tb->chunks[i].raw);
-				free(tb->chunks[i].item_off);
-				free(tb->chunks[i].item_len);
+				free(tb->chunks[i].items);
 			}
 		}
 		free(tb->chunks);
@@ -364,15 +367,14 @@ static int chunk_load(struct seg *sg, int t, uint32_t ci)
 	const struct frame *f = &tb->frames[ci];
 	uint32_t want = ci + 1 < tb->nchunks ? tb->per : tb->n - ci * tb->per;
 	uint8_t *raw = malloc(f->rawlen ? f->rawlen : 1);
-	uint32_t *io = malloc(want * sizeof(*io));
-	uint32_t *il = malloc(want * sizeof(*il));
+	struct chunk_item *it = malloc(want * sizeof(*it));
 	if (t == SEG_TAB_ADDR && !tb->addrs) {
 		tb->addrs = malloc(((size_t)tb->n + 1) * sizeof(*tb->addrs));
 		if (tb->addrs)
 			sg->cached += ((size_t)tb->n + 1) * sizeof(*tb->addrs);
 	}
-	int rc = (!raw || !io || !il || (t == SEG_TAB_ADDR && !tb->addrs)) ? -ENOMEM
-	                                                                   : frame_load(sg, f, raw);
+	int rc =
+	    (!raw || !it || (t == SEG_TAB_ADDR && !tb->addrs)) ? -ENOMEM : frame_load(sg, f, raw);
 	struct cur c;
 	cur_init(&c, raw, f->rawlen);
 	for (uint32_t i = 0; !rc && i < want; i++) {
@@ -381,27 +383,25 @@ static int chunk_load(struct seg *sg, int t, uint32_t ci)
 			rc = DH_ECORRUPT;
 			break;
 		}
-		io[i] = (uint32_t)cur_offset(&c);
-		il[i] = (uint32_t)n;
+		it[i].off = (uint32_t)cur_offset(&c);
+		it[i].len = (uint32_t)n;
 		cur_skip(&c, n + 1);
 	}
 	if (rc) {
 		free(raw);
-		free(io);
-		free(il);
+		free(it);
 		return rc;
 	}
 	/* An item of another length is reported when a row uses it. */
 	for (uint32_t i = 0; t == SEG_TAB_ADDR && i < want; i++) {
 		struct dh_addr *a = &tb->addrs[(size_t)ci * tb->per + i];
-		store__addr_from_key(a, raw + io[i], il[i]);
-		if (il[i] != STORE_ADDR_KEY)
+		store__addr_from_key(a, raw + it[i].off, it[i].len);
+		if (it[i].len != STORE_ADDR_KEY)
 			a->family = 0xff;
 	}
 	sg->cached += f->rawlen + (size_t)want * 8;
 	ch->raw = raw;
-	ch->item_off = io;
-	ch->item_len = il;
+	ch->items = it;
 	ch->nitems = want;
 	return 0;
 }
@@ -428,8 +428,8 @@ static int tab_item(struct seg *sg, int t, uint32_t id, const uint8_t **p, uint3
 	}
 	if (k >= ch->nitems)
 		return DH_ECORRUPT;
-	*p = ch->raw + ch->item_off[k];
-	*len = ch->item_len[k];
+	*p = ch->raw + ch->items[k].off;
+	*len = ch->items[k].len;
 	return 0;
 }
 
