@@ -10,7 +10,7 @@
 #                   (as bench/peers.sh does).
 #   --store-events  events of the synthetic store for the store part
 #                   (default 100000000; made by bench/store's generator,
-#                   bench_store DIR N, about 37 bytes an event on disk).
+#                   bench_store DIR N, about 39 bytes an event on disk).
 #   --runs          timed runs per command (default 3); medians reported.
 #   --skip          parts to leave out: capture, store, listen.
 #

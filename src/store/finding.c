@@ -70,6 +70,9 @@ void store_finding_json(const struct store_finding *f, struct dh_buf *out)
 struct store_findings {
 	sqlite3 *db;
 	sqlite3_stmt *get, *ins, *upd;
+	unsigned batch; /* puts per transaction; 0: each put commits */
+	unsigned puts;  /* puts in the open transaction */
+	int in_tx;      /* a transaction is open */
 };
 
 static const char findings_schema[] =
@@ -129,10 +132,33 @@ out:
 	return rc;
 }
 
+void store_findings_set_batch(struct store_findings *t, unsigned max_puts)
+{
+	t->batch = max_puts;
+}
+
+int store_findings_flush(struct store_findings *t)
+{
+	if (!t || !t->in_tx)
+		return 0;
+	t->in_tx = 0;
+	t->puts = 0;
+	if (sqlite3_exec(t->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	/* A failed COMMIT may leave the transaction open: end it, so that
+	 * the next put starts afresh. */
+	if (!sqlite3_get_autocommit(t->db))
+		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
+	return DH_EDB;
+}
+
 void store_findings_close(struct store_findings *t)
 {
 	if (!t)
 		return;
+	/* Nobody is left to hear of a failure; an uncommitted group is then
+	 * rolled back by sqlite3_close(), as a crash would lose it. */
+	(void)store_findings_flush(t);
 	sqlite3_finalize(t->get);
 	sqlite3_finalize(t->ins);
 	sqlite3_finalize(t->upd);
@@ -140,7 +166,31 @@ void store_findings_close(struct store_findings *t)
 	free(t);
 }
 
+static int put_one(struct store_findings *t, const struct store_finding *f, int64_t now_ns);
+
 int store_findings_put(struct store_findings *t, const struct store_finding *f, int64_t now_ns)
+{
+	int rc;
+	if (t->batch && !t->in_tx) {
+		/* IMMEDIATE: the write lock is taken now, waiting for an ingest's
+		 * commit through the busy timeout. A deferred transaction would
+		 * read first and could then fail to write (SQLITE_BUSY_SNAPSHOT,
+		 * which no timeout retries) when a segment was committed in
+		 * between. */
+		if (sqlite3_exec(t->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			return DH_EDB;
+		t->in_tx = 1;
+	}
+	rc = put_one(t, f, now_ns);
+	if (t->in_tx && ++t->puts >= t->batch) {
+		int e = store_findings_flush(t);
+		if (rc >= 0 && e < 0)
+			rc = e;
+	}
+	return rc;
+}
+
+static int put_one(struct store_findings *t, const struct store_finding *f, int64_t now_ns)
 {
 	char host[DH_ADDR_TEXT_MAX];
 	size_t hn = dh_addr_format(&f->host, host, sizeof(host));

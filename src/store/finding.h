@@ -69,7 +69,8 @@ struct store_findings;
  * DH_EDB. */
 int store_findings_open(struct store_findings **out, const char *dir, int create);
 
-/* NULL ok. */
+/* Commits an open group of puts (store_findings_set_batch()) and closes
+ * t. NULL ok. */
 void store_findings_close(struct store_findings *t);
 
 /* What store_findings_put() did. */
@@ -88,6 +89,24 @@ enum {
  * or a negative code.
  */
 int store_findings_put(struct store_findings *t, const struct store_finding *f, int64_t now_ns);
+
+/*
+ * Groups the puts that follow into transactions of up to max_puts puts
+ * (0: each put commits by itself, the default). A group is opened by a
+ * put, holds the catalog's write lock from then on, and is committed by
+ * store_findings_flush(), by the put that fills it, or by
+ * store_findings_close(): one sync of the catalog per group instead of
+ * one per finding. A crash loses the findings of the open group only;
+ * they were in no committed state, so a rerun raises them again as new.
+ * Callers flush when a burst of puts is done (an ingest that wants the
+ * write lock waits for it), and before they report a finding as raised,
+ * so that what was reported is on disk.
+ */
+void store_findings_set_batch(struct store_findings *t, unsigned max_puts);
+
+/* Commits the open group of puts, if any. Returns 0 or DH_EDB (the
+ * group's findings are then rolled back). NULL ok. */
+int store_findings_flush(struct store_findings *t);
 
 struct store_findings_filter {
 	int64_t since_ns, until_ns; /* window overlap; INT64_MIN/MAX = unbounded */

@@ -29,17 +29,29 @@ struct block {
 	int64_t tmin, tmax;
 };
 
+struct chunk_item {
+	uint32_t off, len;
+};
+
 struct chunk {
-	uint8_t *raw;       /* owned; NULL until first use */
-	uint32_t *item_off; /* owned; offsets of each item's bytes in raw */
-	uint32_t *item_len; /* owned */
+	uint8_t *raw; /* owned; NULL until first use */
+	/* owned; each item's offset in raw and length, side by side: a row
+	 * that names an item of a cold chunk then misses the cache once */
+	struct chunk_item *items;
 	uint32_t nitems;
 };
 
 struct tab {
 	uint32_t n, per, nchunks;
+	/* log2(per) when per is a power of two (the writer's 64), else -1:
+	 * a shift instead of a division for each id resolved. */
+	int shift;
 	struct frame *frames; /* owned */
 	struct chunk *chunks; /* owned */
+	/* The address table only: each item as a struct dh_addr (family
+	 * 0xff: not 17 bytes), filled when its chunk is loaded, so that a
+	 * row's address is one copy. */
+	struct dh_addr *addrs; /* owned */
 };
 
 struct sindex {
@@ -84,10 +96,11 @@ void store__seg_trim(struct seg *sg)
 		struct tab *tb = &sg->tab[t];
 		for (uint32_t i = 0; tb->chunks && i < tb->nchunks; i++) {
 			free(tb->chunks[i].raw);
-			free(tb->chunks[i].item_off);
-			free(tb->chunks[i].item_len);
+			free(tb->chunks[i].items);
 			memset(&tb->chunks[i], 0, sizeof(tb->chunks[i]));
 		}
+		free(tb->addrs);
+		tb->addrs = NULL;
 	}
 	sg->cached = 0;
 }
@@ -122,12 +135,12 @@ void store__seg_close(struct seg *sg)
 		if (tb->chunks) {
 			for (uint32_t i = 0; i < tb->nchunks; i++) {
 				free(tb->chunks[i].raw);
-				free(tb->chunks[i].item_off);
-				free(tb->chunks[i].item_len);
+				free(tb->chunks[i].items);
 			}
 		}
 		free(tb->chunks);
 		free(tb->frames);
+		free(tb->addrs);
 	}
 	ZSTD_freeDCtx(sg->dc);
 	if (sg->fd >= 0)
@@ -174,6 +187,7 @@ static int parse_footer(struct seg *sg, const uint8_t *p, size_t n)
 		tb->n = (uint32_t)items;
 		tb->per = (uint32_t)per;
 		tb->nchunks = (uint32_t)nch;
+		tb->shift = (per & (per - 1)) == 0 ? __builtin_ctz((unsigned)per) : -1;
 		tb->frames = calloc(nch + 1, sizeof(*tb->frames));
 		tb->chunks = calloc(nch + 1, sizeof(*tb->chunks));
 		if (!tb->frames || !tb->chunks)
@@ -302,15 +316,18 @@ out:
 	return rc;
 }
 
-/* Checks and decompresses one frame into dst (rawlen bytes). */
-static int frame_load(struct seg *sg, const struct frame *f, uint8_t *dst)
+/* Checks and decompresses one frame into dst (rawlen bytes); mapped:
+ * read it through the mapping. */
+static int frame_load_from(struct seg *sg, const struct frame *f, uint8_t *dst, int mapped)
 {
 	const uint8_t *src = sg->map + f->off;
 	/* Frames are read with pread() rather than through the mapping: a
 	 * lookup touches each frame once, and a page fault that maps the
 	 * pages around it costs more than the copy (name lookups in 100 M
-	 * events: 10.2 -> 6.5 ms CPU). The mapping serves the index. */
-	if (sg->fd >= 0) {
+	 * events: 10.2 -> 6.5 ms CPU). The mapping serves the index, and a
+	 * scan, which reads every block in file order, so that one fault
+	 * maps the pages of the blocks after it. */
+	if (sg->fd >= 0 && !mapped) {
 		if (sg->fbufcap < f->clen) {
 			uint8_t *b = realloc(sg->fbuf, f->clen);
 			if (!b)
@@ -337,6 +354,64 @@ static int frame_load(struct seg *sg, const struct frame *f, uint8_t *dst)
 	return 0;
 }
 
+static int frame_load(struct seg *sg, const struct frame *f, uint8_t *dst)
+{
+	return frame_load_from(sg, f, dst, 0);
+}
+
+/* Decompresses chunk ci of table t and finds its items. */
+static int chunk_load(struct seg *sg, int t, uint32_t ci)
+{
+	struct tab *tb = &sg->tab[t];
+	struct chunk *ch = &tb->chunks[ci];
+	const struct frame *f = &tb->frames[ci];
+	uint32_t want = ci + 1 < tb->nchunks ? tb->per : tb->n - ci * tb->per;
+	uint8_t *raw = malloc(f->rawlen ? f->rawlen : 1);
+	struct chunk_item *it = malloc(want * sizeof(*it));
+	if (t == SEG_TAB_ADDR && !tb->addrs) {
+		tb->addrs = malloc(((size_t)tb->n + 1) * sizeof(*tb->addrs));
+		if (tb->addrs)
+			sg->cached += ((size_t)tb->n + 1) * sizeof(*tb->addrs);
+	}
+	int rc =
+	    (!raw || !it || (t == SEG_TAB_ADDR && !tb->addrs)) ? -ENOMEM : frame_load(sg, f, raw);
+	struct cur c;
+	cur_init(&c, raw, f->rawlen);
+	for (uint32_t i = 0; !rc && i < want; i++) {
+		uint64_t n = store__cur_varint(&c);
+		if (c.err || n >= cur_left(&c) || c.p[n] != 0) {
+			rc = DH_ECORRUPT;
+			break;
+		}
+		it[i].off = (uint32_t)cur_offset(&c);
+		it[i].len = (uint32_t)n;
+		cur_skip(&c, n + 1);
+	}
+	if (rc) {
+		free(raw);
+		free(it);
+		return rc;
+	}
+	/* An item of another length is reported when a row uses it. */
+	for (uint32_t i = 0; t == SEG_TAB_ADDR && i < want; i++) {
+		struct dh_addr *a = &tb->addrs[(size_t)ci * tb->per + i];
+		store__addr_from_key(a, raw + it[i].off, it[i].len);
+		if (it[i].len != STORE_ADDR_KEY)
+			a->family = 0xff;
+	}
+	sg->cached += f->rawlen + (size_t)want * 8;
+	ch->raw = raw;
+	ch->items = it;
+	ch->nitems = want;
+	return 0;
+}
+
+/* The chunk of item id of table tb (id < tb->n). */
+static inline uint32_t tab_chunk(const struct tab *tb, uint32_t id)
+{
+	return tb->shift >= 0 ? id >> tb->shift : id / tb->per;
+}
+
 /* Returns item id of table t: a NUL-terminated byte string inside a
  * cached chunk (valid until the segment closes). */
 static int tab_item(struct seg *sg, int t, uint32_t id, const uint8_t **p, uint32_t *len)
@@ -344,43 +419,17 @@ static int tab_item(struct seg *sg, int t, uint32_t id, const uint8_t **p, uint3
 	struct tab *tb = &sg->tab[t];
 	if (id >= tb->n)
 		return DH_ECORRUPT;
-	uint32_t ci = id / tb->per, k = id % tb->per;
+	uint32_t ci = tab_chunk(tb, id), k = id - ci * tb->per;
 	struct chunk *ch = &tb->chunks[ci];
 	if (!ch->raw) {
-		const struct frame *f = &tb->frames[ci];
-		uint32_t want = ci + 1 < tb->nchunks ? tb->per : tb->n - ci * tb->per;
-		uint8_t *raw = malloc(f->rawlen ? f->rawlen : 1);
-		uint32_t *io = malloc(want * sizeof(*io));
-		uint32_t *il = malloc(want * sizeof(*il));
-		int rc = (!raw || !io || !il) ? -ENOMEM : frame_load(sg, f, raw);
-		struct cur c;
-		cur_init(&c, raw, f->rawlen);
-		for (uint32_t i = 0; !rc && i < want; i++) {
-			uint64_t n = store__cur_varint(&c);
-			if (c.err || n >= cur_left(&c) || c.p[n] != 0) {
-				rc = DH_ECORRUPT;
-				break;
-			}
-			io[i] = (uint32_t)cur_offset(&c);
-			il[i] = (uint32_t)n;
-			cur_skip(&c, n + 1);
-		}
-		if (rc) {
-			free(raw);
-			free(io);
-			free(il);
+		int rc = chunk_load(sg, t, ci);
+		if (rc)
 			return rc;
-		}
-		sg->cached += f->rawlen + (size_t)want * 8;
-		ch->raw = raw;
-		ch->item_off = io;
-		ch->item_len = il;
-		ch->nitems = want;
 	}
 	if (k >= ch->nitems)
 		return DH_ECORRUPT;
-	*p = ch->raw + ch->item_off[k];
-	*len = ch->item_len[k];
+	*p = ch->raw + ch->items[k].off;
+	*len = ch->items[k].len;
 	return 0;
 }
 
@@ -586,6 +635,14 @@ static uint32_t *unite(const uint32_t *a, uint32_t na, const uint32_t *b, uint32
 	return v;
 }
 
+/* A scan's row with its qname's text and its addresses found (NULL: not
+ * found here; materialize() then looks again and reports why). */
+struct rres {
+	const char *qname;
+	uint32_t qlen;
+	const struct dh_addr *src, *dst;
+};
+
 struct seg_iter {
 	struct seg *sg;
 	const struct splan *p;
@@ -609,15 +666,19 @@ struct seg_iter {
 	uint32_t cdec;           /* next row of that frame to decode */
 	struct cur ccol[CCOL_N]; /* its column cursors */
 	int64_t cprev;
-	/* Keyed brief lookups decode only the columns a brief event has
-	 * (lean); a scan without a key decodes every one, as its readers may
-	 * use them. */
-	int lean;
+	/* The block columns to decode (bit COL_x): those of the fields the
+	 * plan asks for, and the observer when it filters by one. */
+	unsigned cols;
+	uint32_t krow;    /* a scan's next row of the decoded block */
+	struct rres *res; /* owned; a scan's rows resolved (resolve_block()) */
+	int lean_scan;    /* a brief scan without observer: scan_row() */
 	/* The dictionary ids (+1, 0 none) whose text it->ev holds now, and
 	 * whether that observer and qname match the plan: consecutive rows
 	 * of a lookup mostly repeat them, the qname always for a name. */
 	uint64_t c_obs, c_qn, c_src, c_dst;
 	int c_obs_ok, c_qn_ok;
+	/* The plan names an address to check on each row. */
+	int filter;
 	struct ev_event ev;
 	int err;
 };
@@ -629,6 +690,7 @@ void store__seg_iter_free(struct seg_iter *it)
 	free(it->cand);
 	free(it->raw);
 	free(it->rows);
+	free(it->res);
 	free(it);
 }
 
@@ -825,6 +887,8 @@ static int cluster_row(struct seg_iter *it, struct srow *r)
 	return 0;
 }
 
+static unsigned plan_cols(const struct splan *p);
+
 int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct splan *p)
 {
 	int rc = 0;
@@ -846,7 +910,6 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 		b0++;
 	while (b1 > b0 && sg->blocks[b1 - 1].tmin >= p->until)
 		b1--;
-	it->lean = p->brief;
 	it->lo = b0 * sg->bsize;
 	it->hi = (uint32_t)((uint64_t)b1 * sg->bsize < sg->nevents ? (uint64_t)b1 * sg->bsize
 	                                                           : sg->nevents);
@@ -856,9 +919,16 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 	it->cframe = -1;
 	/* A brief lookup of one name or one client reads the key's cluster,
 	 * where its rows sit together, instead of one block per event. */
+	it->cols = plan_cols(p);
+	/* Empty fields are set once; materialize() writes only the others. */
+	it->ev.rtt_ns = -1;
+	it->c_obs_ok = 1;
+	it->filter = p->client.family != DH_AF_NONE || p->server.family != DH_AF_NONE ||
+	             p->src.family != DH_AF_NONE || p->dst.family != DH_AF_NONE;
 	int one_key = (p->qname != NULL) + (p->client.family != DH_AF_NONE);
-	if (p->brief && one_key == 1 && p->server.family == DH_AF_NONE &&
-	    p->src.family == DH_AF_NONE && p->dst.family == DH_AF_NONE) {
+	if (p->brief && one_key == 1 && (p->fields & ~STORE_FIELDS_BRIEF) == 0 &&
+	    p->server.family == DH_AF_NONE && p->src.family == DH_AF_NONE &&
+	    p->dst.family == DH_AF_NONE) {
 		int k = p->qname ? SEG_IDX_NAME : SEG_IDX_CLIENT;
 		if (sg->cl[k].frames) {
 			rc = cluster_start(it, k,
@@ -883,8 +953,14 @@ int store__seg_iter_new(struct seg_iter **out, struct seg *sg, const struct spla
 	if (rc)
 		goto out;
 	it->all = !have;
-	if (it->all)
-		it->lean = 0;
+	it->lean_scan = it->all && p->brief && !(it->cols & 1u << COL_OBSERVER);
+	if (it->all) {
+		it->res = malloc(sg->bsize * sizeof(*it->res));
+		if (!it->res) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
 	it->pos = it->all ? it->lo : 0;
 out:
 	if (rc) {
@@ -910,7 +986,7 @@ static int block_load(struct seg_iter *it, uint32_t b)
 		it->raw = r;
 		it->rawcap = bl->f.rawlen;
 	}
-	int rc = frame_load(sg, &bl->f, it->raw);
+	int rc = frame_load_from(sg, &bl->f, it->raw, it->all);
 	if (rc)
 		return rc;
 	struct cur h;
@@ -937,112 +1013,206 @@ static int block_load(struct seg_iter *it, uint32_t b)
 	return 0;
 }
 
-/* The columns a lean decode reads: those of a brief event. */
-static int lean_col(int c)
+/* The block columns plan p needs decoded. */
+static unsigned plan_cols(const struct splan *p)
 {
-	switch (c) {
-	case COL_TS:
-	case COL_OBSERVER:
-	case COL_ROLE:
-	case COL_TRANSPORT:
-	case COL_SRC:
-	case COL_DST:
-	case COL_FLAGS:
-	case COL_QNAME:
-	case COL_QTYPE:
-	case COL_QCLASS:
-		return 1;
-	default:
-		return 0;
-	}
+	unsigned f = p->fields, c;
+	c = 1u << COL_TS | 1u << COL_ROLE | 1u << COL_SRC | 1u << COL_DST | 1u << COL_FLAGS |
+	    1u << COL_QNAME | 1u << COL_QTYPE;
+	if ((f & STORE_FIELD_OBSERVER) || p->observer)
+		c |= 1u << COL_OBSERVER;
+	if (f & STORE_FIELD_TRANSPORT)
+		c |= 1u << COL_TRANSPORT;
+	if (f & STORE_FIELD_QCLASS)
+		c |= 1u << COL_QCLASS;
+	if (f & STORE_FIELD_PORTS)
+		c |= 1u << COL_SPORT | 1u << COL_DPORT;
+	if (f & STORE_FIELD_SIZE)
+		c |= 1u << COL_SIZE | 1u << COL_RTT;
+	if (f & STORE_FIELD_ID)
+		c |= 1u << COL_ID;
+	if (f & STORE_FIELD_COUNTS)
+		c |= 1u << COL_COUNTS;
+	/* Full events have the ECS address, kept in the EDNS column. */
+	if ((f & STORE_FIELD_EDNS) || !p->brief)
+		c |= 1u << COL_EDNS;
+	if (!p->brief)
+		c |= 1u << COL_ASET;
+	return c;
 }
 
-/* Decodes rows up to and including k of the loaded block; a lean decode
- * leaves the other fields of its rows unset (materialize() does not read
- * them for a brief event). */
+/* Fixed-width columns: n values of w bytes for rows [i0, i1), or NULL
+ * (the column is short). */
+static const uint8_t *col_take(struct cur *c, uint32_t i0, uint32_t i1, size_t w)
+{
+	return cur_take(c, (size_t)(i1 - i0) * w);
+}
+
+static inline uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* store__cur_varint() over a bare pointer that the caller keeps in a
+ * register for a column's loop (a cursor in memory is stored back after
+ * every value); a short or overlong varint sets *bad and returns 0. */
+static inline uint64_t col_varint(const uint8_t **pp, const uint8_t *end, int *bad)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	unsigned k = 0;
+	/* Ids and time deltas take two or three bytes: with ten bytes left
+	 * (all but a column's last values), no byte needs a bounds check. */
+	if (__builtin_expect(end - p >= 10, 1)) {
+		if (p[0] < 0x80) {
+			*pp = p + 1;
+			return p[0];
+		}
+		v = p[0] & 0x7fu;
+		if (p[1] < 0x80) {
+			*pp = p + 2;
+			return v | (uint64_t)p[1] << 7;
+		}
+		v |= (uint64_t)(p[1] & 0x7fu) << 7;
+		if (p[2] < 0x80) {
+			*pp = p + 3;
+			return v | (uint64_t)p[2] << 14;
+		}
+		v |= (uint64_t)(p[2] & 0x7fu) << 14;
+		k = 3;
+	}
+	for (unsigned shift = 7 * k; shift < 70 && p + k < end; shift += 7, k++) {
+		uint8_t x = p[k];
+		v |= (uint64_t)(x & 0x7f) << shift;
+		if (!(x & 0x80)) {
+			*pp = p + k + 1;
+			return v;
+		}
+	}
+	*bad = 1;
+	*pp = end;
+	return 0;
+}
+
+/* A column of one varint per row, decoded into field F of rows [i0, i1)
+ * through EXPR of the value v; CHECK marks the value as corrupt. */
+#define COL_VARINTS(C, F, EXPR, CHECK)                                                             \
+	do {                                                                                       \
+		const uint8_t *p_ = col[C].err ? col[C].end : col[C].p;                            \
+		const uint8_t *e_ = col[C].end;                                                    \
+		bad |= col[C].err != 0;                                                            \
+		for (uint32_t i = i0; i < i1; i++) {                                               \
+			uint64_t v = col_varint(&p_, e_, &bad);                                    \
+			bad |= (CHECK);                                                            \
+			rows[i].F = (EXPR);                                                        \
+		}                                                                                  \
+		col[C].p = p_;                                                                     \
+	} while (0)
+
+/*
+ * Decodes rows up to and including k of the loaded block, column by
+ * column and only the columns in it->cols: materialize() reads no other
+ * field of a row. A scan decodes its whole block at once, so the checks
+ * of each column are made once per block, not per row.
+ */
 static int decode_upto(struct seg_iter *it, uint32_t k)
 {
 	struct seg *sg = it->sg;
 	struct cur *col = it->col;
-	uint32_t nstr = sg->tab[SEG_TAB_STR].n, naddr = sg->tab[SEG_TAB_ADDR].n;
-	uint32_t naset = sg->tab[SEG_TAB_ASET].n;
-	int64_t prev = it->prev_ts;
+	struct srow *rows = it->rows;
+	const unsigned cols = it->cols;
+	const uint64_t nstr = sg->tab[SEG_TAB_STR].n, naddr = sg->tab[SEG_TAB_ADDR].n;
+	const uint64_t naset = sg->tab[SEG_TAB_ASET].n;
+	const uint32_t i0 = it->ndec, i1 = k + 1;
+	const uint8_t *q;
 	int bad = 0;
 	if (k >= it->nev)
 		return DH_ECORRUPT;
-	for (uint32_t i = it->ndec; i <= k; i++) {
-		struct srow *r = &it->rows[i];
-		uint64_t d = store__cur_varint(&col[COL_TS]);
-		int64_t ts;
-		if (d > INT64_MAX || __builtin_add_overflow(prev, (int64_t)d, &ts)) {
-			bad = 1;
-			ts = prev;
-		}
-		r->ts = ts;
-		prev = ts;
-		r->observer = (uint32_t)store__cur_varint(&col[COL_OBSERVER]);
-		r->role = cur_u8(&col[COL_ROLE]);
-		r->transport = cur_u8(&col[COL_TRANSPORT]);
-		r->src = (uint32_t)store__cur_varint(&col[COL_SRC]);
-		r->dst = (uint32_t)store__cur_varint(&col[COL_DST]);
-		if (it->lean) {
-			r->flags = cur_u16le(&col[COL_FLAGS]);
-			uint64_t qn = store__cur_varint(&col[COL_QNAME]);
-			r->qname = qn ? (uint32_t)(qn - 1) : STORE_NONE;
-			r->qtype = (uint16_t)store__cur_varint(&col[COL_QTYPE]);
-			r->qclass = (uint16_t)store__cur_varint(&col[COL_QCLASS]);
-			if (r->observer >= nstr || r->src >= naddr || r->dst >= naddr ||
-			    (qn && qn - 1 >= nstr))
+
+	int64_t prev = it->prev_ts;
+	{
+		const uint8_t *p_ = col[COL_TS].err ? col[COL_TS].end : col[COL_TS].p;
+		const uint8_t *e_ = col[COL_TS].end;
+		bad |= col[COL_TS].err != 0;
+		for (uint32_t i = i0; i < i1; i++) {
+			uint64_t d = col_varint(&p_, e_, &bad);
+			int64_t ts;
+			if (d > INT64_MAX || __builtin_add_overflow(prev, (int64_t)d, &ts)) {
 				bad = 1;
-			/* What a brief event from a cluster has too. */
-			r->sport = r->dport = r->id = 0;
-			r->size = 0;
-			r->rtt = -1;
-			r->qd = r->an = r->ns = r->ar = 0;
-			r->rr_dropped = 0;
-			r->edns = 0;
-			r->aset = r->ecs_addr = STORE_NONE;
-			continue;
-		}
-		r->sport = cur_u16le(&col[COL_SPORT]);
-		r->dport = cur_u16le(&col[COL_DPORT]);
-		r->size = (uint32_t)store__cur_varint(&col[COL_SIZE]);
-		r->rtt = store__unzigzag(store__cur_varint(&col[COL_RTT]));
-		r->id = cur_u16le(&col[COL_ID]);
-		r->flags = cur_u16le(&col[COL_FLAGS]);
-		uint64_t qn = store__cur_varint(&col[COL_QNAME]);
-		r->qname = qn ? (uint32_t)(qn - 1) : STORE_NONE;
-		r->qtype = (uint16_t)store__cur_varint(&col[COL_QTYPE]);
-		r->qclass = (uint16_t)store__cur_varint(&col[COL_QCLASS]);
-		r->qd = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
-		r->an = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
-		r->ns = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
-		r->ar = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
-		r->rr_dropped = (uint32_t)store__cur_varint(&col[COL_COUNTS]);
-		r->edns = cur_u8(&col[COL_EDNS]);
-		r->ecs_addr = STORE_NONE;
-		if (r->edns & 1) {
-			r->edns_version = cur_u8(&col[COL_EDNS]);
-			r->udp_size = (uint16_t)store__cur_varint(&col[COL_EDNS]);
-			r->ext_rcode = cur_u8(&col[COL_EDNS]);
-			if (r->edns & 4) {
-				r->ecs_source = cur_u8(&col[COL_EDNS]);
-				r->ecs_scope = cur_u8(&col[COL_EDNS]);
-				r->ecs_addr = (uint32_t)store__cur_varint(&col[COL_EDNS]);
-				if (r->ecs_addr >= naddr)
-					bad = 1;
+				ts = prev;
 			}
+			rows[i].ts = ts;
+			prev = ts;
 		}
-		uint64_t as = store__cur_varint(&col[COL_ASET]);
-		r->aset = as ? (uint32_t)(as - 1) : STORE_NONE;
-		if (r->observer >= nstr || r->src >= naddr || r->dst >= naddr ||
-		    (qn && qn - 1 >= nstr) || (as && as - 1 >= naset))
-			bad = 1;
+		col[COL_TS].p = p_;
 	}
 	it->prev_ts = prev;
-	it->ndec = k + 1;
+	if (cols & 1u << COL_OBSERVER)
+		COL_VARINTS(COL_OBSERVER, observer, (uint32_t)v, v >= nstr);
+	if ((q = col_take(&col[COL_ROLE], i0, i1, 1)) != NULL)
+		for (uint32_t i = i0; i < i1; i++)
+			rows[i].role = q[i - i0];
+	if ((cols & 1u << COL_TRANSPORT) && (q = col_take(&col[COL_TRANSPORT], i0, i1, 1)) != NULL)
+		for (uint32_t i = i0; i < i1; i++)
+			rows[i].transport = q[i - i0];
+	COL_VARINTS(COL_SRC, src, (uint32_t)v, v >= naddr);
+	COL_VARINTS(COL_DST, dst, (uint32_t)v, v >= naddr);
+	if (cols & 1u << COL_SPORT) {
+		if ((q = col_take(&col[COL_SPORT], i0, i1, 2)) != NULL)
+			for (uint32_t i = i0; i < i1; i++)
+				rows[i].sport = le16(q + 2 * (i - i0));
+		if ((q = col_take(&col[COL_DPORT], i0, i1, 2)) != NULL)
+			for (uint32_t i = i0; i < i1; i++)
+				rows[i].dport = le16(q + 2 * (i - i0));
+	}
+	if (cols & 1u << COL_SIZE) {
+		COL_VARINTS(COL_SIZE, size, (uint32_t)v, 0);
+		COL_VARINTS(COL_RTT, rtt, store__unzigzag(v), 0);
+	}
+	if ((cols & 1u << COL_ID) && (q = col_take(&col[COL_ID], i0, i1, 2)) != NULL)
+		for (uint32_t i = i0; i < i1; i++)
+			rows[i].id = le16(q + 2 * (i - i0));
+	if ((q = col_take(&col[COL_FLAGS], i0, i1, 2)) != NULL)
+		for (uint32_t i = i0; i < i1; i++)
+			rows[i].flags = le16(q + 2 * (i - i0));
+	COL_VARINTS(COL_QNAME, qname, v ? (uint32_t)(v - 1) : STORE_NONE, v && v - 1 >= nstr);
+	COL_VARINTS(COL_QTYPE, qtype, (uint16_t)v, 0);
+	if (cols & 1u << COL_QCLASS)
+		COL_VARINTS(COL_QCLASS, qclass, (uint16_t)v, 0);
+	if (cols & 1u << COL_COUNTS)
+		for (uint32_t i = i0; i < i1; i++) {
+			struct srow *r = &rows[i];
+			r->qd = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+			r->an = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+			r->ns = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+			r->ar = (uint16_t)store__cur_varint(&col[COL_COUNTS]);
+			r->rr_dropped = (uint32_t)store__cur_varint(&col[COL_COUNTS]);
+		}
+	if (cols & 1u << COL_EDNS)
+		for (uint32_t i = i0; i < i1; i++) {
+			struct srow *r = &rows[i];
+			struct cur *c = &col[COL_EDNS];
+			r->edns = cur_u8(c);
+			r->ecs_addr = STORE_NONE;
+			if (r->edns & 1) {
+				r->edns_version = cur_u8(c);
+				r->udp_size = (uint16_t)store__cur_varint(c);
+				r->ext_rcode = cur_u8(c);
+				if (r->edns & 4) {
+					r->ecs_source = cur_u8(c);
+					r->ecs_scope = cur_u8(c);
+					uint64_t v = store__cur_varint(c);
+					bad |= v >= naddr;
+					r->ecs_addr = (uint32_t)v;
+				}
+			}
+		}
+	if (cols & 1u << COL_ASET)
+		COL_VARINTS(COL_ASET, aset, v ? (uint32_t)(v - 1) : STORE_NONE,
+		            v && v - 1 >= naset);
+	it->ndec = i1;
 	for (int c = 0; c < COL_N; c++) {
-		if (it->lean && !lean_col(c))
+		if (!(cols & 1u << c))
 			continue;
 		if (col[c].err || (it->ndec == it->nev && cur_left(&col[c]) != 0))
 			bad = 1;
@@ -1052,31 +1222,89 @@ static int decode_upto(struct seg_iter *it, uint32_t k)
 
 static int get_addr(struct seg *sg, uint32_t id, struct dh_addr *a)
 {
-	const uint8_t *p;
-	uint32_t n;
-	int rc = tab_item(sg, SEG_TAB_ADDR, id, &p, &n);
-	if (rc)
-		return rc;
-	if (n != STORE_ADDR_KEY)
+	struct tab *tb = &sg->tab[SEG_TAB_ADDR];
+	if (id >= tb->n)
 		return DH_ECORRUPT;
-	store__addr_from_key(a, p, n);
+	uint32_t ci = tab_chunk(tb, id);
+	if (!tb->chunks[ci].raw) {
+		int rc = chunk_load(sg, SEG_TAB_ADDR, ci);
+		if (rc)
+			return rc;
+	}
+	if (tb->addrs[id].family == 0xff)
+		return DH_ECORRUPT;
+	*a = tb->addrs[id];
 	return 0;
+}
+
+/* Address id as get_addr() finds it, or NULL when it does not. */
+static const struct dh_addr *addr_ptr(struct seg *sg, uint32_t id)
+{
+	struct tab *tb = &sg->tab[SEG_TAB_ADDR];
+	if (id >= tb->n)
+		return NULL;
+	uint32_t ci = tab_chunk(tb, id);
+	if (!tb->chunks[ci].raw && chunk_load(sg, SEG_TAB_ADDR, ci) != 0)
+		return NULL;
+	return tb->addrs[id].family == 0xff ? NULL : &tb->addrs[id];
 }
 
 static int get_str(struct seg *sg, uint32_t id, const char **s, uint32_t *n)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	int rc = tab_item(sg, SEG_TAB_STR, id, &p, n);
 	*s = (const char *)p;
 	return rc;
 }
 
+/* Fills the fields of ev that f asks for from row r, but ECS. */
+static inline void fill_fields(struct ev_event *ev, const struct srow *r, unsigned f)
+{
+	struct dns_msg *m = &ev->msg;
+	ev->role = r->role;
+	m->flags = r->flags;
+	m->qtype = r->qtype;
+	if (f & STORE_FIELD_TRANSPORT)
+		ev->transport = r->transport;
+	if (f & STORE_FIELD_QCLASS)
+		m->qclass = r->qclass;
+	if (f & STORE_FIELD_PORTS) {
+		ev->sport = r->sport;
+		ev->dport = r->dport;
+	}
+	if (f & STORE_FIELD_SIZE) {
+		ev->size = r->size;
+		ev->rtt_ns = r->rtt;
+	}
+	if (f & STORE_FIELD_ID)
+		m->id = r->id;
+	if (f & STORE_FIELD_COUNTS) {
+		m->qdcount = r->qd;
+		m->ancount = r->an;
+		m->nscount = r->ns;
+		m->arcount = r->ar;
+		m->rr_dropped = r->rr_dropped;
+	}
+	if (f & STORE_FIELD_EDNS) {
+		memset(&m->edns, 0, sizeof(m->edns));
+		if (r->edns & 1) {
+			m->edns.present = 1;
+			m->edns.version = r->edns_version;
+			m->edns.do_bit = (r->edns & 2) != 0;
+			m->edns.udp_size = r->udp_size;
+			m->edns.ext_rcode = r->ext_rcode;
+		}
+	}
+}
+
 /* Fills it->ev from a decoded row. Returns 1 when it matches the plan,
- * 0 when not, or a negative code. */
-static int materialize(struct seg_iter *it, const struct srow *r)
+ * 0 when not, or a negative code. Only the fields the plan asks for are
+ * written; the others keep the empty values seg_iter_new() gave them. */
+static int materialize(struct seg_iter *it, const struct srow *r, const struct rres *rs)
 {
 	struct seg *sg = it->sg;
 	const struct splan *p = it->p;
+	const unsigned f = p->fields;
 	struct ev_event *ev = &it->ev;
 	struct dns_msg *m = &ev->msg;
 	const char *s;
@@ -1086,13 +1314,15 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 	if (r->ts < p->since || r->ts >= p->until)
 		return 0;
 	ev->ts_ns = r->ts;
-	if ((uint64_t)r->observer + 1 != it->c_obs) {
+	if ((it->cols & 1u << COL_OBSERVER) && (uint64_t)r->observer + 1 != it->c_obs) {
 		it->c_obs = 0;
 		if ((rc = get_str(sg, r->observer, &s, &n)))
 			return rc;
 		if (n >= sizeof(ev->observer))
 			return DH_ECORRUPT;
-		memcpy(ev->observer, s, n + 1);
+		/* Asked for by the filter only: the event's stays "". */
+		if (f & STORE_FIELD_OBSERVER)
+			memcpy(ev->observer, s, n + 1);
 		it->c_obs = (uint64_t)r->observer + 1;
 		it->c_obs_ok = !p->observer || strcmp(p->observer, s) == 0;
 	}
@@ -1104,8 +1334,12 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 		m->qname_len = 0;
 		m->qname[0] = '\0';
 		if (m->has_question) {
-			if ((rc = get_str(sg, r->qname, &s, &n)))
+			if (rs && rs->qname) {
+				s = rs->qname;
+				n = rs->qlen;
+			} else if ((rc = get_str(sg, r->qname, &s, &n))) {
 				return rc;
+			}
 			if (n >= sizeof(m->qname))
 				return DH_ECORRUPT;
 			memcpy(m->qname, s, n + 1);
@@ -1118,62 +1352,45 @@ static int materialize(struct seg_iter *it, const struct srow *r)
 		return 0;
 	if ((uint64_t)r->src + 1 != it->c_src) {
 		it->c_src = 0;
-		if ((rc = get_addr(sg, r->src, &ev->src)))
+		if (rs && rs->src)
+			ev->src = *rs->src;
+		else if ((rc = get_addr(sg, r->src, &ev->src)))
 			return rc;
 		it->c_src = (uint64_t)r->src + 1;
 	}
 	if ((uint64_t)r->dst + 1 != it->c_dst) {
 		it->c_dst = 0;
-		if ((rc = get_addr(sg, r->dst, &ev->dst)))
+		if (rs && rs->dst)
+			ev->dst = *rs->dst;
+		else if ((rc = get_addr(sg, r->dst, &ev->dst)))
 			return rc;
 		it->c_dst = (uint64_t)r->dst + 1;
 	}
-	int qr = (r->flags & DNS_FLAG_QR) != 0;
-	const struct dh_addr *client = qr ? &ev->dst : &ev->src;
-	const struct dh_addr *server = qr ? &ev->src : &ev->dst;
-	if ((p->client.family != DH_AF_NONE && !dh_addr_equal(&p->client, client)) ||
-	    (p->server.family != DH_AF_NONE && !dh_addr_equal(&p->server, server)) ||
-	    (p->src.family != DH_AF_NONE && !dh_addr_equal(&p->src, &ev->src)) ||
-	    (p->dst.family != DH_AF_NONE && !dh_addr_equal(&p->dst, &ev->dst)))
-		return 0;
-
-	ev->role = r->role;
-	ev->transport = r->transport;
-	ev->sport = r->sport;
-	ev->dport = r->dport;
-	ev->size = r->size;
-	ev->rtt_ns = r->rtt;
-	m->wire = NULL;
-	m->wire_len = 0;
-	m->id = r->id;
-	m->flags = r->flags;
-	m->qdcount = r->qd;
-	m->ancount = r->an;
-	m->nscount = r->ns;
-	m->arcount = r->ar;
-	m->qtype = r->qtype;
-	m->qclass = r->qclass;
-	m->err = 0;
-	m->rr_dropped = r->rr_dropped;
-	memset(&m->edns, 0, sizeof(m->edns));
-	if (r->edns & 1) {
-		m->edns.present = 1;
-		m->edns.version = r->edns_version;
-		m->edns.do_bit = (r->edns & 2) != 0;
-		m->edns.udp_size = r->udp_size;
-		m->edns.ext_rcode = r->ext_rcode;
-		if ((r->edns & 4) && !p->brief) {
-			m->edns.ecs_present = 1;
-			m->edns.ecs_source_prefix = r->ecs_source;
-			m->edns.ecs_scope_prefix = r->ecs_scope;
-			if ((rc = get_addr(sg, r->ecs_addr, &m->edns.ecs_addr)))
-				return rc;
-		}
+	if (it->filter) {
+		int qr = (r->flags & DNS_FLAG_QR) != 0;
+		const struct dh_addr *client = qr ? &ev->dst : &ev->src;
+		const struct dh_addr *server = qr ? &ev->src : &ev->dst;
+		if ((p->client.family != DH_AF_NONE && !dh_addr_equal(&p->client, client)) ||
+		    (p->server.family != DH_AF_NONE && !dh_addr_equal(&p->server, server)) ||
+		    (p->src.family != DH_AF_NONE && !dh_addr_equal(&p->src, &ev->src)) ||
+		    (p->dst.family != DH_AF_NONE && !dh_addr_equal(&p->dst, &ev->dst)))
+			return 0;
 	}
-	m->rr_count = 0;
+
+	fill_fields(ev, r, f);
+	if (!p->brief && (r->edns & 1) && (r->edns & 4)) {
+		m->edns.ecs_present = 1;
+		m->edns.ecs_source_prefix = r->ecs_source;
+		m->edns.ecs_scope_prefix = r->ecs_scope;
+		if ((rc = get_addr(sg, r->ecs_addr, &m->edns.ecs_addr)))
+			return rc;
+	}
 	/* A brief event has no records: resolving them costs an answer-set
 	 * chunk and string chunks per event, most of a name lookup. */
-	if (r->aset != STORE_NONE && !p->brief) {
+	if (p->brief)
+		return 1;
+	m->rr_count = 0;
+	if (r->aset != STORE_NONE) {
 		const uint8_t *ap;
 		uint32_t an;
 		if ((rc = tab_item(sg, SEG_TAB_ASET, r->aset, &ap, &an)))
@@ -1222,7 +1439,7 @@ static int cluster_next(struct seg_iter *it, const struct ev_event **ev)
 			return 0;
 		if (r.ts < it->p->since)
 			continue;
-		rc = materialize(it, &r);
+		rc = materialize(it, &r, NULL);
 		if (rc == 1) {
 			*ev = &it->ev;
 			return 1;
@@ -1233,29 +1450,129 @@ static int cluster_next(struct seg_iter *it, const struct ev_event **ev)
 	return 0;
 }
 
+/*
+ * Finds the qname text and the addresses of every decoded row of the
+ * block and asks for their cache lines. A scan's rows name thousands of
+ * strings and addresses that the reader's own tables push out of the
+ * caches; found one row at a time, between the reader's work on each
+ * event, every miss is waited for in turn, while here they overlap.
+ */
+static void resolve_block(struct seg_iter *it)
+{
+	struct seg *sg = it->sg;
+	for (uint32_t i = 0; i < it->ndec; i++) {
+		const struct srow *r = &it->rows[i];
+		struct rres *x = &it->res[i];
+		const uint8_t *p;
+		x->qname = NULL;
+		x->qlen = 0;
+		if (r->qname != STORE_NONE &&
+		    tab_item(sg, SEG_TAB_STR, r->qname, &p, &x->qlen) == 0) {
+			x->qname = (const char *)p;
+			__builtin_prefetch(p);
+		}
+		x->src = addr_ptr(sg, r->src);
+		x->dst = addr_ptr(sg, r->dst);
+		if (x->src)
+			__builtin_prefetch(x->src);
+		if (x->dst)
+			__builtin_prefetch(x->dst);
+	}
+}
+
+/*
+ * materialize() for a row of a brief scan that needs no observer: a scan
+ * has no key to check, and resolve_block() found the row's items, so
+ * what is left is the window, the copies and the fields. A row whose
+ * items were not found takes materialize(), which says why.
+ */
+static int scan_row(struct seg_iter *it, const struct srow *r, const struct rres *rs)
+{
+	const struct splan *p = it->p;
+	struct ev_event *ev = &it->ev;
+	struct dns_msg *m = &ev->msg;
+
+	if (r->ts < p->since || r->ts >= p->until)
+		return 0;
+	if (!rs->src || !rs->dst || (r->qname != STORE_NONE && !rs->qname) ||
+	    rs->qlen >= sizeof(m->qname))
+		return materialize(it, r, rs);
+	ev->ts_ns = r->ts;
+	if ((uint64_t)r->qname + 1 != it->c_qn) {
+		m->has_question = r->qname != STORE_NONE;
+		m->qname_len = 0;
+		m->qname[0] = '\0';
+		if (m->has_question) {
+			memcpy(m->qname, rs->qname, rs->qlen + 1);
+			m->qname_len = (uint16_t)rs->qlen;
+		}
+		it->c_qn = (uint64_t)r->qname + 1;
+		it->c_qn_ok = 1; /* a scan names no qname */
+	}
+	ev->src = *rs->src;
+	ev->dst = *rs->dst;
+	it->c_src = (uint64_t)r->src + 1;
+	it->c_dst = (uint64_t)r->dst + 1;
+	fill_fields(ev, r, p->fields);
+	return 1;
+}
+
+/* A scan without a key: every row of the window's blocks in order. Each
+ * block is decoded whole when reached, so the per-row work is the
+ * window check and materialize(). */
+static int scan_next(struct seg_iter *it, const struct ev_event **ev)
+{
+	struct seg *sg = it->sg;
+	for (;;) {
+		if (it->krow >= it->ndec) {
+			if (it->pos >= it->hi)
+				return 0;
+			uint32_t b = it->pos / sg->bsize;
+			int rc = block_load(it, b);
+			if (!rc)
+				rc = decode_upto(it, it->nev - 1);
+			if (rc)
+				return rc;
+			resolve_block(it);
+			it->krow = it->pos - b * sg->bsize;
+			it->pos = b * sg->bsize + it->nev;
+		}
+		const struct rres *rs = &it->res[it->krow];
+		const struct srow *r = &it->rows[it->krow++];
+		/* Past the window's end nothing later can match. */
+		if (r->ts >= it->p->until)
+			return 0;
+		int rc = it->lean_scan ? scan_row(it, r, rs) : materialize(it, r, rs);
+		if (rc == 1)
+			*ev = &it->ev;
+		if (rc != 0)
+			return rc;
+	}
+}
+
 int store__seg_iter_next(struct seg_iter *it, const struct ev_event **ev)
 {
+	int rc;
 	if (it->err)
 		return it->err;
 	if (it->ck >= 0) {
-		int rc = cluster_next(it, ev);
+		rc = cluster_next(it, ev);
+		if (rc < 0)
+			it->err = rc;
+		return rc;
+	}
+	if (it->all) {
+		rc = scan_next(it, ev);
 		if (rc < 0)
 			it->err = rc;
 		return rc;
 	}
 	for (;;) {
-		uint32_t e;
-		if (it->all) {
-			if (it->pos >= it->hi)
-				return 0;
-			e = it->pos++;
-		} else {
-			if (it->pos >= it->ncand)
-				return 0;
-			e = it->cand[it->pos++];
-		}
+		if (it->pos >= it->ncand)
+			return 0;
+		uint32_t e = it->cand[it->pos++];
 		uint32_t b = e / it->sg->bsize, k = e - b * it->sg->bsize;
-		int rc = 0;
+		rc = 0;
 		if ((int64_t)b != it->block)
 			rc = block_load(it, b);
 		if (!rc && k >= it->ndec)
@@ -1265,7 +1582,7 @@ int store__seg_iter_next(struct seg_iter *it, const struct ev_event **ev)
 			/* Past the window's end nothing later can match. */
 			if (r->ts >= it->p->until)
 				return 0;
-			rc = materialize(it, r);
+			rc = materialize(it, r, NULL);
 			if (rc == 1) {
 				*ev = &it->ev;
 				return 1;

@@ -145,4 +145,34 @@ int store_export_sqlite(struct store *s, const struct store_query *q, const char
 int store_query_brief(struct store *s, const struct store_query *q,
                       int (*cb)(void *ctx, const struct ev_event *ev), void *ctx);
 
+/* The fields of an event a reader may ask store_query_fields() for, on
+ * top of those every event carries (ts_ns, role, src, dst, the message's
+ * flags, has_question, qname, qtype). */
+enum {
+	STORE_FIELD_OBSERVER = 1 << 0,  /* observer (else "") */
+	STORE_FIELD_TRANSPORT = 1 << 1, /* transport (else 0) */
+	STORE_FIELD_QCLASS = 1 << 2,    /* the question's class (else 0) */
+	STORE_FIELD_PORTS = 1 << 3,     /* sport, dport */
+	STORE_FIELD_SIZE = 1 << 4,      /* size and rtt_ns (else 0 and -1) */
+	STORE_FIELD_ID = 1 << 5,        /* the message id */
+	STORE_FIELD_COUNTS = 1 << 6,    /* section counts and rr_dropped */
+	STORE_FIELD_EDNS = 1 << 7,      /* the EDNS summary, without ECS */
+};
+/* What store_query_brief() fills with a key: what a cluster row has. */
+#define STORE_FIELDS_BRIEF (STORE_FIELD_OBSERVER | STORE_FIELD_TRANSPORT | STORE_FIELD_QCLASS)
+#define STORE_FIELDS_ALL   0xffu
+
+/*
+ * Like store_query_brief(), for readers that know which fields they use:
+ * every event carries the fields named in fields (STORE_FIELD_*) and
+ * those every event carries; the others stay empty (0, "", rtt_ns -1)
+ * and are not decoded, with or without a key. A scan without a key costs
+ * mostly the decoding and resolving of each row, so asking for less makes
+ * it cheaper; a lookup by one client or one name reads its cluster when
+ * fields is within STORE_FIELDS_BRIEF, and the blocks otherwise. Returns
+ * as store_query_run().
+ */
+int store_query_fields(struct store *s, const struct store_query *q, unsigned fields,
+                       int (*cb)(void *ctx, const struct ev_event *ev), void *ctx);
+
 #endif

@@ -191,6 +191,9 @@ struct splan {
 	struct dh_addr dst;
 	uint64_t limit;
 	int brief; /* store_query_brief(): brief events are enough */
+	/* STORE_FIELD_* to fill (store_query_run(): all, and the records);
+	 * the others are neither decoded nor written. */
+	unsigned fields;
 };
 
 struct seg_iter;

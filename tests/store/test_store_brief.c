@@ -3,7 +3,9 @@
  * and brief lookups that must deliver exactly the events of the full
  * lookup (same order, same brief fields) for clients whose rows span
  * several cluster frames, several segments and partitions, and windows
- * that start and end on an event.
+ * that start and end on an event. store_query_fields(): the fields asked
+ * for equal the full event's, the others are empty, with and without a
+ * key.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,12 +43,8 @@ struct rows {
 	size_t n;
 };
 
-static int collect(void *ctx, const struct ev_event *ev)
+static void row_of(struct row *r, const struct ev_event *ev)
 {
-	struct rows *h = ctx;
-	if (h->n >= sizeof(h->r) / sizeof(h->r[0]))
-		return 1;
-	struct row *r = &h->r[h->n++];
 	memset(r, 0, sizeof(*r));
 	r->ts = ev->ts_ns;
 	snprintf(r->qname, sizeof(r->qname), "%s", ev->msg.qname);
@@ -59,6 +57,14 @@ static int collect(void *ctx, const struct ev_event *ev)
 	r->role = ev->role;
 	r->transport = ev->transport;
 	r->rr_count = ev->msg.rr_count;
+}
+
+static int collect(void *ctx, const struct ev_event *ev)
+{
+	struct rows *h = ctx;
+	if (h->n >= sizeof(h->r) / sizeof(h->r[0]))
+		return 1;
+	row_of(&h->r[h->n++], ev);
 	return 0;
 }
 
@@ -136,6 +142,17 @@ static void fill(struct store *s)
 		if (i % 2)
 			th_add_rr(&ev, DNS_SEC_ANSWER, DNS_T_A, 60, names[(i / 2) % 4],
 			          "203.0.113.1");
+		/* Ports, sizes, counts and EDNS that vary, for the fields of
+		 * store_query_fields(). */
+		ev.sport = (uint16_t)(ev.sport + i % 3);
+		ev.size = (uint32_t)(40 + i % 50);
+		ev.msg.ancount = (uint16_t)(i % 2);
+		if (i % 3) {
+			ev.msg.edns.present = 1;
+			ev.msg.edns.udp_size = 1232;
+			ev.msg.edns.do_bit = i % 6 == 1;
+			ev.msg.edns.ext_rcode = (uint8_t)(i % 11 == 0);
+		}
 		assert_int_equal(store_ingest_add(s, &ev), 0);
 	}
 	assert_int_equal(store_ingest_end(s), 0);
@@ -237,6 +254,140 @@ static void test_same_as_full(void **state)
 	assert_int_equal(f->full->n, 10);
 }
 
+/* Every field store_query_fields() may fill, for comparing it with the
+ * full events. */
+struct frow {
+	struct row b;
+	uint16_t sport, dport, id, qd, an, ns, ar, udp_size;
+	uint32_t size, rr_dropped;
+	int64_t rtt;
+	uint8_t edns_present, edns_version, do_bit, ext_rcode;
+};
+
+struct frows {
+	struct frow r[3 * HEAVY];
+	size_t n;
+};
+
+static int collect_all(void *ctx, const struct ev_event *ev)
+{
+	struct frows *h = ctx;
+	if (h->n >= sizeof(h->r) / sizeof(h->r[0]))
+		return 1;
+	struct frow *r = &h->r[h->n];
+	memset(r, 0, sizeof(*r));
+	row_of(&r->b, ev);
+	r->sport = ev->sport;
+	r->dport = ev->dport;
+	r->id = ev->msg.id;
+	r->qd = ev->msg.qdcount;
+	r->an = ev->msg.ancount;
+	r->ns = ev->msg.nscount;
+	r->ar = ev->msg.arcount;
+	r->rr_dropped = ev->msg.rr_dropped;
+	r->size = ev->size;
+	r->rtt = ev->rtt_ns;
+	r->edns_present = ev->msg.edns.present;
+	r->edns_version = ev->msg.edns.version;
+	r->do_bit = ev->msg.edns.do_bit;
+	r->udp_size = ev->msg.edns.udp_size;
+	r->ext_rcode = ev->msg.edns.ext_rcode;
+	h->n++;
+	return 0;
+}
+
+/* Checks the events of store_query_fields(q, fields) against the full
+ * events of q: the fields asked for equal, the others empty. */
+static void compare_fields(struct fx *f, const struct store_query *q, unsigned fields,
+                           struct frows *full, struct frows *got)
+{
+	full->n = got->n = 0;
+	assert_int_equal(store_query_run(f->s, q, collect_all, full), 0);
+	assert_int_equal(store_query_fields(f->s, q, fields, collect_all, got), 0);
+	assert_int_equal(got->n, full->n);
+	for (size_t i = 0; i < full->n; i++) {
+		const struct frow *a = &full->r[i], *b = &got->r[i];
+		assert_int_equal(b->b.ts, a->b.ts);
+		assert_string_equal(b->b.qname, a->b.qname);
+		assert_true(dh_addr_equal(&b->b.src, &a->b.src));
+		assert_true(dh_addr_equal(&b->b.dst, &a->b.dst));
+		assert_int_equal(b->b.flags, a->b.flags);
+		assert_int_equal(b->b.qtype, a->b.qtype);
+		assert_int_equal(b->b.role, a->b.role);
+		assert_int_equal(b->b.rr_count, 0);
+		assert_string_equal(b->b.observer,
+		                    fields & STORE_FIELD_OBSERVER ? a->b.observer : "");
+		assert_int_equal(b->b.transport,
+		                 fields & STORE_FIELD_TRANSPORT ? a->b.transport : 0);
+		assert_int_equal(b->b.qclass, fields & STORE_FIELD_QCLASS ? a->b.qclass : 0);
+		assert_int_equal(b->sport, fields & STORE_FIELD_PORTS ? a->sport : 0);
+		assert_int_equal(b->dport, fields & STORE_FIELD_PORTS ? a->dport : 0);
+		assert_int_equal(b->size, fields & STORE_FIELD_SIZE ? a->size : 0);
+		assert_int_equal(b->rtt, fields & STORE_FIELD_SIZE ? a->rtt : -1);
+		assert_int_equal(b->id, fields & STORE_FIELD_ID ? a->id : 0);
+		int c = (fields & STORE_FIELD_COUNTS) != 0;
+		assert_int_equal(b->qd, c ? a->qd : 0);
+		assert_int_equal(b->an, c ? a->an : 0);
+		assert_int_equal(b->ns, c ? a->ns : 0);
+		assert_int_equal(b->ar, c ? a->ar : 0);
+		assert_int_equal(b->rr_dropped, c ? a->rr_dropped : 0);
+		int e = (fields & STORE_FIELD_EDNS) != 0;
+		assert_int_equal(b->edns_present, e ? a->edns_present : 0);
+		assert_int_equal(b->edns_version, e ? a->edns_version : 0);
+		assert_int_equal(b->do_bit, e ? a->do_bit : 0);
+		assert_int_equal(b->udp_size, e ? a->udp_size : 0);
+		assert_int_equal(b->ext_rcode, e ? a->ext_rcode : 0);
+	}
+}
+
+static void test_fields(void **state)
+{
+	struct fx *f = *state;
+	struct frows *full = calloc(1, sizeof(*full)), *got = calloc(1, sizeof(*got));
+	assert_non_null(full);
+	assert_non_null(got);
+	fill(f->s);
+	const unsigned masks[] = {
+	    0,
+	    STORE_FIELD_PORTS | STORE_FIELD_EDNS, /* what detect reads */
+	    STORE_FIELDS_BRIEF,
+	    STORE_FIELDS_ALL,
+	    STORE_FIELD_OBSERVER,
+	    STORE_FIELD_TRANSPORT,
+	    STORE_FIELD_QCLASS,
+	    STORE_FIELD_PORTS,
+	    STORE_FIELD_SIZE,
+	    STORE_FIELD_ID,
+	    STORE_FIELD_COUNTS,
+	    STORE_FIELD_EDNS,
+	};
+	struct store_query q;
+	for (size_t m = 0; m < sizeof(masks) / sizeof(masks[0]); m++) {
+		/* A scan, a window that cuts blocks and segments, an observer,
+		 * a client and a name (cluster or blocks, after the fields). */
+		memset(&q, 0, sizeof(q));
+		q.since_ns = INT64_MIN;
+		q.until_ns = INT64_MAX;
+		compare_fields(f, &q, masks[m], full, got);
+		assert_int_equal(full->n, 3 * HEAVY);
+		q.since_ns = T0 + 3 * (HOUR / (2 * HEAVY));
+		q.until_ns = T0 + HOUR + HOUR / 3;
+		compare_fields(f, &q, masks[m], full, got);
+		q.observer = "obs-b";
+		compare_fields(f, &q, masks[m], full, got);
+		q.observer = NULL;
+		q.client = th_addr(clients[0]);
+		compare_fields(f, &q, masks[m], full, got);
+		assert_true(full->n > 0);
+		memset(&q.client, 0, sizeof(q.client));
+		q.qname = "b.example.";
+		compare_fields(f, &q, masks[m], full, got);
+		assert_true(full->n > 0);
+	}
+	free(full);
+	free(got);
+}
+
 /* After compaction the merged segment has its own cluster. */
 static void test_after_compact(void **state)
 {
@@ -259,6 +410,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_usage_and_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_same_as_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_after_compact, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

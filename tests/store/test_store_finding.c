@@ -1,7 +1,9 @@
 /*
  * test_store_finding.c - the findings table: dedup across handles (a
  * restarted detector), raising a level, filters, the JSON form with
- * hostile evidence text, and a table beside a store's ingest lock.
+ * hostile evidence text, a table beside a store's ingest lock, and puts
+ * grouped into transactions: visible to others when committed, lost by a
+ * crash before, deduplicated inside a group.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -152,6 +156,85 @@ static void test_dedup_and_raise(void **state)
 	th_rmtree(dir);
 }
 
+/* The findings another handle (another process) sees. */
+static size_t count_seen(const char *dir)
+{
+	struct store_findings *o = NULL;
+	struct store_findings_filter flt;
+	struct coll c;
+	store_findings_filter_init(&flt);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_findings_open(&o, dir, 0), 0);
+	assert_int_equal(store_findings_list(o, &flt, collect, &c), 0);
+	store_findings_close(o);
+	return c.n;
+}
+
+static void test_batch(void **state)
+{
+	char dir[4096];
+	struct store *s = NULL;
+	struct store_findings *t = NULL;
+	struct store_finding f;
+	th_tmpdir(dir, sizeof(dir));
+	assert_int_equal(store_open(&s, dir, STORE_CREATE), 0);
+	assert_int_equal(store_findings_open(&t, dir, 0), 0);
+	assert_int_equal(store_findings_flush(NULL), 0);
+	assert_int_equal(store_findings_flush(t), 0); /* nothing open */
+	store_findings_set_batch(t, 3);
+
+	/* A group of three commits itself on its third put. */
+	mk(&f, "192.0.2.1", "spam-mx", STORE_LEVEL_CANDIDATE, T0, 1200);
+	assert_int_equal(store_findings_put(t, &f, T0 + 1), STORE_FINDING_NEW);
+	/* The same finding again inside the open group is known. */
+	assert_int_equal(store_findings_put(t, &f, T0 + 2), STORE_FINDING_KNOWN);
+	assert_int_equal(count_seen(dir), 0);
+	mk(&f, "192.0.2.2", "spam-mx", STORE_LEVEL_CANDIDATE, T0, 1200);
+	assert_int_equal(store_findings_put(t, &f, T0 + 3), STORE_FINDING_NEW);
+	assert_int_equal(count_seen(dir), 2);
+	/* A flush commits a group that is not full. */
+	mk(&f, "192.0.2.3", "spam-mx", STORE_LEVEL_CANDIDATE, T0, 1200);
+	assert_int_equal(store_findings_put(t, &f, T0 + 4), STORE_FINDING_NEW);
+	assert_int_equal(count_seen(dir), 2);
+	assert_int_equal(store_findings_flush(t), 0);
+	assert_int_equal(count_seen(dir), 3);
+	/* And closing commits the open group. */
+	mk(&f, "192.0.2.4", "spam-mx", STORE_LEVEL_CANDIDATE, T0, 1200);
+	assert_int_equal(store_findings_put(t, &f, T0 + 5), STORE_FINDING_NEW);
+	store_findings_close(t);
+	assert_int_equal(count_seen(dir), 4);
+
+	/* A detector that dies with a group open loses that group only: a
+	 * rerun finds its findings new, the committed ones known. */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store_findings *c = NULL;
+		if (store_findings_open(&c, dir, 0) != 0)
+			_exit(2);
+		store_findings_set_batch(c, 100);
+		mk(&f, "192.0.2.5", "dga", STORE_LEVEL_CANDIDATE, T0, 300);
+		if (store_findings_put(c, &f, T0 + 6) != STORE_FINDING_NEW)
+			_exit(3);
+		_exit(0); /* no flush, no close: a crash */
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(count_seen(dir), 4);
+	assert_int_equal(store_findings_open(&t, dir, 0), 0);
+	store_findings_set_batch(t, 100);
+	mk(&f, "192.0.2.5", "dga", STORE_LEVEL_CANDIDATE, T0, 300);
+	assert_int_equal(store_findings_put(t, &f, T0 + 7), STORE_FINDING_NEW);
+	mk(&f, "192.0.2.1", "spam-mx", STORE_LEVEL_CANDIDATE, T0, 1200);
+	assert_int_equal(store_findings_put(t, &f, T0 + 8), STORE_FINDING_KNOWN);
+	assert_int_equal(store_findings_flush(t), 0);
+	store_findings_close(t);
+	assert_int_equal(count_seen(dir), 5);
+	store_close(s);
+	th_rmtree(dir);
+}
+
 static void test_json(void **state)
 {
 	struct store_finding f;
@@ -173,10 +256,9 @@ static void test_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_levels),
-	    cmocka_unit_test(test_missing_store),
-	    cmocka_unit_test(test_dedup_and_raise),
-	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_levels),          cmocka_unit_test(test_missing_store),
+	    cmocka_unit_test(test_dedup_and_raise), cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
