@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "util/err.h"
+#include "util/hash.h"
 #include "util/timefmt.h"
 
 #define NS_PER_S  1000000000LL
@@ -215,10 +216,7 @@ struct aset {
 
 static uint64_t addr_hash(const struct dh_addr *a)
 {
-	uint64_t h = 1469598103934665603ULL ^ a->family;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->a[i]) * 1099511628211ULL;
-	return h;
+	return dh_hash64(a->a, sizeof(a->a), a->family);
 }
 
 /* Returns 1 when added, 0 when present, -ENOMEM. */
@@ -672,14 +670,6 @@ struct cc_scan {
 	int err;
 };
 
-static uint64_t name_hash(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ULL;
-	return h ^ (h >> 29);
-}
-
 static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 {
 	struct cc_scan *s = ctx;
@@ -690,7 +680,7 @@ static int cc_bot_cb(void *ctx, const struct ev_event *ev)
 		s->err = -ENOMEM;
 		return 1;
 	}
-	size_t j = name_hash(ev->msg.qname, ev->msg.qname_len) & (CC_SCAN_SLOTS - 1);
+	size_t j = dh_hash64(ev->msg.qname, ev->msg.qname_len, 0) & (CC_SCAN_SLOTS - 1);
 	for (; s->slot[j]; j = (j + 1) & (CC_SCAN_SLOTS - 1)) {
 		struct cc_name *c = &s->names[s->slot[j] - 1];
 		if (strcmp(c->name, ev->msg.qname) != 0)
