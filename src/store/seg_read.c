@@ -1297,6 +1297,24 @@ static inline void fill_fields(struct ev_event *ev, const struct srow *r, unsign
 	}
 }
 
+/* Sets *a to address id unless it holds it already (*held: the id + 1 of
+ * what it holds, 0 when unknown), from the block's resolved address pre
+ * when there is one. Returns 0 or a negative code. */
+static inline int row_addr(struct seg *sg, uint32_t id, const struct dh_addr *pre, uint64_t *held,
+                           struct dh_addr *a)
+{
+	int rc;
+	if ((uint64_t)id + 1 == *held)
+		return 0;
+	*held = 0;
+	if (pre)
+		*a = *pre;
+	else if ((rc = get_addr(sg, id, a)))
+		return rc;
+	*held = (uint64_t)id + 1;
+	return 0;
+}
+
 /* Fills it->ev from a decoded row. Returns 1 when it matches the plan,
  * 0 when not, or a negative code. Only the fields the plan asks for are
  * written; the others keep the empty values seg_iter_new() gave them. */
@@ -1350,22 +1368,9 @@ static int materialize(struct seg_iter *it, const struct srow *r, const struct r
 	}
 	if (!it->c_qn_ok)
 		return 0;
-	if ((uint64_t)r->src + 1 != it->c_src) {
-		it->c_src = 0;
-		if (rs && rs->src)
-			ev->src = *rs->src;
-		else if ((rc = get_addr(sg, r->src, &ev->src)))
-			return rc;
-		it->c_src = (uint64_t)r->src + 1;
-	}
-	if ((uint64_t)r->dst + 1 != it->c_dst) {
-		it->c_dst = 0;
-		if (rs && rs->dst)
-			ev->dst = *rs->dst;
-		else if ((rc = get_addr(sg, r->dst, &ev->dst)))
-			return rc;
-		it->c_dst = (uint64_t)r->dst + 1;
-	}
+	if ((rc = row_addr(sg, r->src, rs ? rs->src : NULL, &it->c_src, &ev->src)) ||
+	    (rc = row_addr(sg, r->dst, rs ? rs->dst : NULL, &it->c_dst, &ev->dst)))
+		return rc;
 	if (it->filter) {
 		int qr = (r->flags & DNS_FLAG_QR) != 0;
 		const struct dh_addr *client = qr ? &ev->dst : &ev->src;
