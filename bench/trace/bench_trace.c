@@ -217,15 +217,8 @@ int main(int argc, char **argv)
 	report("lookup", wall, cpu, n);
 	printf("lookup_hits_avg=%.1f\n", (double)total_hits / (double)n);
 	const char *only = getenv("BENCH_LOOKUP_ONLY");
-	if (only && strcmp(only, "1") == 0) {
-		store_close(st);
-		free(nm.name);
-		free(wall);
-		free(cpu);
-		free(pick);
-		free(at);
-		return 0;
-	}
+	if (only && strcmp(only, "1") == 0)
+		goto done;
 
 	/* hop and first: one agent, every caller allowed everything. */
 	int64_t clock_at = 0;
@@ -325,6 +318,7 @@ int main(int argc, char **argv)
 	printf("oprf_blind_us=%.1f oprf_evaluate_us=%.1f oprf_tag_us=%.1f oprf_finalize_us=%.1f\n",
 	       (double)ops[0] / (double)m / 1e3, (double)ops[1] / (double)m / 1e3,
 	       (double)ops[2] / (double)m / 1e3, (double)ops[3] / (double)m / 1e3);
+done:
 	store_close(st);
 	free(nm.name);
 	free(wall);
