@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "detect/detect_int.h"
+#include "util/bigmem.h"
 
 struct pair {
 	uint64_t key; /* hash of client and name; 0 = empty */
@@ -57,7 +58,7 @@ static int b_init(void **ctx, struct detect *d)
 		return -ENOMEM;
 	while (n < d->cfg->beacon_slots && n < (1u << 30))
 		n <<= 1;
-	b->slots = detect__big_alloc((size_t)n * sizeof(struct pair));
+	b->slots = dh_big_alloc((size_t)n * sizeof(struct pair));
 	if (!b->slots) {
 		free(b);
 		return -ENOMEM;
@@ -74,7 +75,7 @@ static void b_free(void *ctx)
 
 	if (!b)
 		return;
-	detect__big_free(b->slots, ((size_t)b->mask + 1) * sizeof(struct pair));
+	dh_big_free(b->slots, ((size_t)b->mask + 1) * sizeof(struct pair));
 	free(b);
 }
 

@@ -112,18 +112,6 @@ static inline struct detect_ss_item *detect__ss_at(const struct detect_ss *ss, u
  * how many. */
 size_t detect__ss_top(const struct detect_ss *ss, uint32_t *out, size_t max);
 
-/*
- * Zeroed memory for a table probed at random (client items and index,
- * beacon pairs): past a few MB each probe would also miss the TLB, so
- * such tables are asked to be backed by 2 MB pages (transparent huge
- * pages in "madvise" mode; nshist's check does the same). Pages are
- * still faulted in as they are first touched, so a table bigger than
- * its use costs only what it uses. Returns NULL when out of memory;
- * free with detect__big_free() and the same size.
- */
-void *detect__big_alloc(size_t size);
-void detect__big_free(void *p, size_t size);
-
 #define DETECT_SAMPLES    4
 #define DETECT_SAMPLE_LEN 64
 

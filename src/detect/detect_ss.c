@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "detect/detect_int.h"
+#include "util/bigmem.h"
 #include "util/hash.h"
 
 #define SS_SEED 0x5d5a7e11u
@@ -23,45 +23,6 @@
  * where its slot is, so nothing the table counts changes.
  */
 #define SS_FIRST_SLOTS 1024u
-
-#define HUGE_BYTES ((size_t)2 << 20)
-
-void *detect__big_alloc(size_t size)
-{
-	size_t len;
-	uint8_t *m, *p;
-
-	if (size < 2 * HUGE_BYTES)
-		return calloc(1, size ? size : 1);
-	/* An anonymous mapping is zeroed and faulted in lazily; map one huge
-	 * page more than asked and trim, so the table starts on a 2 MB
-	 * boundary. */
-	len = (size + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
-	m = mmap(NULL, len + HUGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-	         0);
-	if (m == MAP_FAILED)
-		return NULL;
-	p = (uint8_t *)(((uintptr_t)m + HUGE_BYTES - 1) & ~(uintptr_t)(HUGE_BYTES - 1));
-	if (p > m)
-		munmap(m, (size_t)(p - m));
-	if (p + len < m + len + HUGE_BYTES)
-		munmap(p + len, (size_t)(m + len + HUGE_BYTES - (p + len)));
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, len, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
-void detect__big_free(void *p, size_t size)
-{
-	if (!p)
-		return;
-	if (size < 2 * HUGE_BYTES) {
-		free(p);
-		return;
-	}
-	munmap(p, (size + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES);
-}
 
 int detect__ss_init(struct detect_ss *ss, uint32_t cap, size_t payload_size)
 {
@@ -79,10 +40,10 @@ int detect__ss_init(struct detect_ss *ss, uint32_t cap, size_t payload_size)
 	ss->item_size = (sizeof(struct detect_ss_item) + payload_size + 7) & ~(size_t)7;
 	if (payload_size)
 		ss->item_size = (ss->item_size + 63) & ~(size_t)63;
-	ss->items = detect__big_alloc((size_t)cap * ss->item_size);
+	ss->items = dh_big_alloc((size_t)cap * ss->item_size);
 	ss->heap = calloc(cap, sizeof(*ss->heap));
 	ss->pos = calloc(cap, sizeof(uint32_t));
-	ss->index = detect__big_alloc((size_t)slots * sizeof(uint32_t));
+	ss->index = dh_big_alloc((size_t)slots * sizeof(uint32_t));
 	ss->max_slots = slots;
 	ss->mask = (slots < SS_FIRST_SLOTS ? slots : SS_FIRST_SLOTS) - 1;
 	if (!ss->items || !ss->heap || !ss->pos || !ss->index) {
@@ -94,10 +55,10 @@ int detect__ss_init(struct detect_ss *ss, uint32_t cap, size_t payload_size)
 
 void detect__ss_release(struct detect_ss *ss)
 {
-	detect__big_free(ss->items, (size_t)ss->cap * ss->item_size);
+	dh_big_free(ss->items, (size_t)ss->cap * ss->item_size);
 	free(ss->heap);
 	free(ss->pos);
-	detect__big_free(ss->index, (size_t)ss->max_slots * sizeof(uint32_t));
+	dh_big_free(ss->index, (size_t)ss->max_slots * sizeof(uint32_t));
 	memset(ss, 0, sizeof(*ss));
 }
 

@@ -23,9 +23,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "nshist/nshist.h"
+#include "util/bigmem.h"
 #include "util/cursor.h"
 #include "util/err.h"
 #include "util/hash.h"
@@ -375,40 +375,14 @@ static int keys_grow(struct nshist *h)
 
 /*
  * The check's table is probed at random, one probe per query: past a few
- * MB every probe also misses the TLB. Large tables are therefore asked to
- * be backed by huge pages (2 MB, transparent huge pages in "madvise"
- * mode), which cut the check's cost by a third on a 1-million-server
- * history (BENCHMARKS.md).
+ * MB every probe also misses the TLB. Its tables therefore come from
+ * dh_big_alloc(), on huge pages, which cut the check's cost by a third on
+ * a 1-million-server history (BENCHMARKS.md).
  */
-#define HUGE_BYTES (2u << 20)
-#define HUGE_MIN   (4 * (size_t)HUGE_BYTES)
-
-static void *table_alloc(size_t bytes)
-{
-	void *p;
-
-	if (bytes < HUGE_MIN)
-		return calloc(1, bytes);
-	bytes = (bytes + HUGE_BYTES - 1) / HUGE_BYTES * HUGE_BYTES;
-	p = aligned_alloc(HUGE_BYTES, bytes);
-	if (!p)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	memset(p, 0, bytes);
-	return p;
-}
-
-static struct addr_slot *addrs_alloc(size_t cap)
-{
-	return table_alloc(cap * sizeof(struct addr_slot));
-}
-
 static int addrs_grow(struct nshist *h)
 {
 	size_t cap = h->addrs_cap ? h->addrs_cap * 2 : 1024;
-	struct addr_slot *t = addrs_alloc(cap);
+	struct addr_slot *t = dh_big_alloc(cap * sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -424,7 +398,7 @@ static int addrs_grow(struct nshist *h)
 			j = (j + 1) & (cap - 1);
 		t[j] = *s;
 	}
-	free(h->addrs);
+	dh_big_free(h->addrs, h->addrs_cap * sizeof(*t));
 	h->addrs = t;
 	h->addrs_cap = cap;
 	return 0;
@@ -662,7 +636,7 @@ static const void *ans_first(const struct nshist *h, uint8_t family, uint64_t hv
 static int ans4_grow(struct nshist *h)
 {
 	size_t cap = h->a4_cap ? h->a4_cap * 2 : 1024, ocap = h->a4_cap;
-	struct ans_slot *t = table_alloc(cap * sizeof(*t)), *old = h->a4;
+	struct ans_slot *t = dh_big_alloc(cap * sizeof(*t)), *old = h->a4;
 
 	if (!t)
 		return -ENOMEM;
@@ -671,14 +645,14 @@ static int ans4_grow(struct nshist *h)
 	for (size_t i = 0; i < ocap; i++)
 		if (old[i].row)
 			*ans4_slot(h, old[i].key, ans_hash4(old[i].key)) = old[i];
-	free(old);
+	dh_big_free(old, ocap * sizeof(*old));
 	return 0;
 }
 
 static int ans6_grow(struct nshist *h)
 {
 	size_t cap = h->a6_cap ? h->a6_cap * 2 : 256, ocap = h->a6_cap;
-	struct ans_slot6 *t = table_alloc(cap * sizeof(*t)), *old = h->a6;
+	struct ans_slot6 *t = dh_big_alloc(cap * sizeof(*t)), *old = h->a6;
 	uint8_t a[16];
 
 	if (!t)
@@ -692,7 +666,7 @@ static int ans6_grow(struct nshist *h)
 		memcpy(a + 12, &old[i].s.key, 4);
 		*ans6_slot(h, a, ans_hash6(a)) = old[i];
 	}
-	free(old);
+	dh_big_free(old, ocap * sizeof(*old));
 	return 0;
 }
 
@@ -1436,9 +1410,9 @@ void nshist_free(struct nshist *h)
 	free(h->rows);
 	free(h->ans);
 	free(h->keys);
-	free(h->addrs);
-	free(h->a4);
-	free(h->a6);
+	dh_big_free(h->addrs, h->addrs_cap * sizeof(*h->addrs));
+	dh_big_free(h->a4, h->a4_cap * sizeof(*h->a4));
+	dh_big_free(h->a6, h->a6_cap * sizeof(*h->a6));
 	free(h->ring);
 	free(h->buckets);
 	free(h);
